@@ -1,0 +1,2 @@
+Console.WriteLine("DeviceFirmware: not yet implemented");
+return 0;

@@ -1,0 +1,2 @@
+Console.WriteLine("LocalIotCore: not yet implemented");
+return 0;
