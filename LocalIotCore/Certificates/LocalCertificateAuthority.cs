@@ -22,13 +22,14 @@ public sealed class LocalCertificateAuthority : IDisposable
 
     public static LocalCertificateAuthority Create(string commonName = "LocalIotCore Root CA", DateTimeOffset? now = null)
     {
-        var start = (now ?? DateTimeOffset.UtcNow).AddDays(-1);
+        // Valid from a year back, so certificates issued "in the past" (expiry tests, skewed clocks) still chain.
+        var start = (now ?? DateTimeOffset.UtcNow).AddYears(-1);
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(new X500DistinguishedName("CN=" + commonName), key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        return new LocalCertificateAuthority(request.CreateSelfSigned(start, start.AddYears(10)));
+        return new LocalCertificateAuthority(request.CreateSelfSigned(start, start.AddYears(11)));
     }
 
     /// <summary>Loads <c>ca.pem</c>/<c>ca.key</c> from <paramref name="directory"/>, creating them on first use.</summary>
