@@ -1,2 +1,3 @@
-Console.WriteLine("DeviceFirmware: not yet implemented");
-return 0;
+using DeviceFirmware.Hosting;
+
+return await FirmwareHost.RunAsync(args).ConfigureAwait(false);

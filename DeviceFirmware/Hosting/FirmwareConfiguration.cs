@@ -1,0 +1,73 @@
+using DeviceFirmware.Core;
+using DeviceFirmware.Hardware;
+using DeviceFirmware.Mqtt;
+using Microsoft.Extensions.Configuration;
+
+namespace DeviceFirmware.Hosting;
+
+/// <summary>
+/// Every option section, bound from appsettings.json, environment variables
+/// (<c>DeviceFirmware__Mqtt__Endpoint</c>) and the command line (<c>--Mqtt:Endpoint=host</c>),
+/// with the derived defaults filled in and one validation that lists every problem at once.
+/// </summary>
+public sealed class FirmwareConfiguration
+{
+    public DeviceOptions Device { get; } = new();
+
+    public MqttConnectionOptions Mqtt { get; } = new();
+
+    public RelayOptions Relay { get; } = new();
+
+    public TelemetryOptions Telemetry { get; } = new();
+
+    public ReconnectOptions Reconnect { get; } = new();
+
+    public static FirmwareConfiguration Bind(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var result = new FirmwareConfiguration();
+        configuration.GetSection(DeviceOptions.Section).Bind(result.Device);
+        configuration.GetSection(MqttConnectionOptions.Section).Bind(result.Mqtt);
+        configuration.GetSection(RelayOptions.Section).Bind(result.Relay);
+        configuration.GetSection(TelemetryOptions.Section).Bind(result.Telemetry);
+        configuration.GetSection(ReconnectOptions.Section).Bind(result.Reconnect);
+        if (string.IsNullOrWhiteSpace(result.Mqtt.ClientId))
+        {
+            result.Mqtt.ClientId = result.Device.ThingName;
+        }
+
+        return result;
+    }
+
+    public string OutboxPath => Telemetry.OutboxPath ?? Path.Combine(Device.DataDirectory, "outbox.db");
+
+    public string RelayStatePath => Relay.StateFilePath ?? Path.Combine(Device.DataDirectory, "relay-state");
+
+    /// <summary>Every problem, each a sentence a newcomer can act on; empty when all is well.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        errors.AddRange(Device.Validate());
+        errors.AddRange(Mqtt.Validate());
+        errors.AddRange(Relay.Validate());
+        errors.AddRange(Telemetry.Validate());
+        errors.AddRange(Reconnect.Validate());
+        return errors;
+    }
+
+    public AgentSettings ToAgentSettings(string firmwareVersion) => new()
+    {
+        ThingName = Device.ThingName,
+        FirmwareVersion = firmwareVersion,
+        WillTopic = Mqtt.WillTopic,
+        TelemetryTopic = Telemetry.Topic,
+        TelemetryInterval = TimeSpan.FromSeconds(Telemetry.IntervalSeconds),
+        BackoffMinimum = TimeSpan.FromSeconds(Reconnect.MinimumSeconds),
+        BackoffMaximum = TimeSpan.FromSeconds(Reconnect.MaximumSeconds),
+        StableConnection = TimeSpan.FromSeconds(Reconnect.StableSeconds),
+        PowerOnState = Relay.PowerOnState,
+        MinimumSwitchInterval = TimeSpan.FromSeconds(Relay.MinimumSwitchIntervalSeconds),
+        OfflineFailSafe = Relay.OfflineFailSafeMinutes is double offline ? TimeSpan.FromMinutes(offline) : null,
+        MaximumOnTime = Relay.MaximumOnMinutes is double maximum ? TimeSpan.FromMinutes(maximum) : null,
+    };
+}

@@ -1,0 +1,149 @@
+using System.Reflection;
+using DeviceFirmware.Core;
+using DeviceFirmware.Hardware;
+using DeviceFirmware.Hardware.Simulation;
+using DeviceFirmware.Mqtt;
+using DeviceFirmware.Telemetry;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace DeviceFirmware.Hosting;
+
+/// <summary>Builds the firmware from its configuration and runs it under the Generic Host.</summary>
+public static class FirmwareHost
+{
+    public const int ExitConfigurationError = 2;
+
+    public static string FirmwareVersion =>
+        typeof(FirmwareHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public static async Task<int> RunAsync(string[] args, TextWriter? console = null)
+    {
+        console ??= Console.Error;
+        var verbose = false;
+        var rest = new List<string>();
+        foreach (var arg in args)
+        {
+            if (arg is "--verbose" or "-v")
+            {
+                verbose = true;
+            }
+            else if (arg is "--help" or "-h")
+            {
+                await console.WriteLineAsync(Usage).ConfigureAwait(false);
+                return 0;
+            }
+            else
+            {
+                rest.Add(arg);
+            }
+        }
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = [.. rest],
+            // appsettings.json ships next to the program; relative paths in it are relative to the working directory.
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = Environments.Production,
+        });
+        builder.Configuration.AddEnvironmentVariables("DeviceFirmware__");
+        builder.Configuration.AddCommandLine([.. rest]);
+        if (verbose)
+        {
+            builder.Configuration.AddInMemoryCollection([new("Logging:LogLevel:Default", "Debug"), new("Logging:LogLevel:DeviceFirmware", "Debug")]);
+        }
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            // On a Pi this is the serial monitor / journal: one line per event, UTC timestamps.
+            o.SingleLine = true;
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
+        });
+        builder.Services.AddSystemd();
+
+        var configuration = FirmwareConfiguration.Bind(builder.Configuration);
+        var errors = configuration.Validate();
+        if (errors.Count > 0)
+        {
+            await console.WriteLineAsync("The firmware cannot start; fix the configuration first:").ConfigureAwait(false);
+            foreach (var error in errors)
+            {
+                await console.WriteLineAsync("  - " + error).ConfigureAwait(false);
+            }
+
+            await console.WriteLineAsync("Settings come from appsettings.json, environment variables (DeviceFirmware__Mqtt__Endpoint=...) and the command line (--Mqtt:Endpoint=...). Run with --help for the common ones.").ConfigureAwait(false);
+            return ExitConfigurationError;
+        }
+
+        var time = TimeProvider.System;
+        var services = builder.Services;
+        services.AddSingleton(time);
+        services.AddSingleton(configuration);
+        services.AddSingleton(sp => CreateRelay(configuration, sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(_ => CreateSensor(configuration, time));
+        services.AddSingleton<IMqttConnection>(sp =>
+        {
+            var topics = new ShadowTopics(configuration.Device.ThingName, configuration.Mqtt.WillTopic, configuration.Telemetry.Topic);
+            return new MqttNetConnection(configuration.Mqtt, configuration.Mqtt.ClientId, topics.Will, ShadowTopics.WillPayload(), time, sp.GetRequiredService<ILogger<MqttNetConnection>>());
+        });
+        services.AddSingleton(sp => new TelemetryOutbox(configuration.OutboxPath, configuration.Telemetry.OutboxCapacity, sp.GetRequiredService<ILoggerFactory>().CreateLogger("DeviceFirmware.Outbox")));
+        services.AddSingleton<ITelemetryQueue>(sp => new OutboxPublisher(
+            sp.GetRequiredService<TelemetryOutbox>(),
+            sp.GetRequiredService<IMqttConnection>().PublishAsync,
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("DeviceFirmware.Outbox")));
+        services.AddSingleton(_ => new DeviceAgent(configuration.ToAgentSettings(FirmwareVersion), Random.Shared.NextDouble));
+        services.AddHostedService(sp => new DeviceAgentService(
+            sp.GetRequiredService<DeviceAgent>(),
+            sp.GetRequiredService<IMqttConnection>(),
+            sp.GetRequiredService<IRelay>(),
+            sp.GetRequiredService<IEnvironmentSensor>(),
+            sp.GetRequiredService<ITelemetryQueue>(),
+            // Only power-on state Last reads or writes the state file (no needless flash writes otherwise).
+            configuration.Relay.PowerOnState == PowerOnState.Last
+                ? new RelayStateFile(configuration.RelayStatePath, sp.GetRequiredService<ILogger<RelayStateFile>>())
+                : null,
+            time,
+            sp.GetRequiredService<ILoggerFactory>()));
+
+        using var host = builder.Build();
+        // The relay pin goes to its safe (off) level before anything else happens.
+        host.Services.GetRequiredService<IRelay>();
+        host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("DeviceFirmware").LogInformation(
+            "DeviceFirmware {Version}: thing {Thing}, {Mode} hardware, broker {Endpoint}:{Port} ({Transport}).",
+            FirmwareVersion, configuration.Device.ThingName, configuration.Device.HardwareMode, configuration.Mqtt.Endpoint, configuration.Mqtt.Port,
+            configuration.Mqtt.UseTls ? "mutual TLS" : "plain TCP");
+        await host.RunAsync().ConfigureAwait(false);
+        return 0;
+    }
+
+    private static IRelay CreateRelay(FirmwareConfiguration configuration, ILoggerFactory loggers) =>
+        configuration.Device.HardwareMode == HardwareMode.RaspberryPi
+            ? new GpioRelay(configuration.Relay.Pin, configuration.Relay.ActiveLow)
+            : new SimulatedRelay(loggers.CreateLogger<SimulatedRelay>());
+
+    private static IEnvironmentSensor CreateSensor(FirmwareConfiguration configuration, TimeProvider time) =>
+        configuration.Device.HardwareMode == HardwareMode.RaspberryPi
+            ? new NoSensor("no BME280 driver in this build")
+            : new DriftingEnvironmentSensor(time);
+
+    private const string Usage = """
+        DeviceFirmware — AWS IoT device firmware (BME280 telemetry, motor relay from the Device Shadow).
+
+        Usage: DeviceFirmware [--verbose] [--Section:Key=value ...]
+
+        Common settings (also in appsettings.json, or as environment variables DeviceFirmware__Section__Key):
+          --Device:ThingName=pump-1          AWS IoT thing name (= MQTT client id)
+          --Device:HardwareMode=Simulated    Simulated | RaspberryPi
+          --Mqtt:Endpoint=host               AWS IoT data endpoint or a local broker
+          --Mqtt:Port=8883                   8883, or 443 (ALPN x-amzn-mqtt-ca)
+          --Mqtt:UseTls=false                plain TCP, only for a local broker
+          --Mqtt:RootCaPath / CertificatePath / PrivateKeyPath   PEM files (see certs/README.md)
+          --Relay:Pin=17 --Relay:ActiveLow=true --Relay:PowerOnState=Off|Last|Desired
+          --Telemetry:IntervalSeconds=60
+          --verbose                          debug logging for every category
+        """;
+}
