@@ -43,12 +43,65 @@ internal sealed class TestBroker : IAsyncDisposable
             .Build();
         options.TlsEndpointOptions.ClientCertificateRequired = true;
         _server = new MqttServerFactory().CreateMqttServer(options);
+        _server.InterceptingPublishAsync += AnswerShadowAsync;
         _server.ClientDisconnectedAsync += e =>
         {
             ClientDisconnected.TrySetResult(e);
             return Task.CompletedTask;
         };
         await _server.StartAsync();
+    }
+
+    /// <summary>When true, the broker plays a minimal shadow service: /update is accepted (clientToken
+    /// echoed), /get is rejected with 404. LocalIotCore has the real one.</summary>
+    public bool AnswerShadow { get; set; }
+
+    private async Task AnswerShadowAsync(InterceptingPublishEventArgs e)
+    {
+        var topic = e.ApplicationMessage.Topic;
+        if (!AnswerShadow || !topic.StartsWith("$aws/things/", StringComparison.Ordinal) || _server is null)
+        {
+            return;
+        }
+
+        string? token = null;
+        string state = "{}";
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(e.ApplicationMessage.Payload);
+            if (doc.RootElement.TryGetProperty("clientToken", out var t))
+            {
+                token = t.GetString();
+            }
+
+            if (doc.RootElement.TryGetProperty("state", out var st))
+            {
+                state = st.GetRawText();
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return;
+        }
+
+        string? replyTopic = null;
+        string? reply = null;
+        if (topic.EndsWith("/shadow/update", StringComparison.Ordinal))
+        {
+            replyTopic = topic + "/accepted";
+            reply = "{\"state\":" + state + ",\"version\":1,\"clientToken\":\"" + token + "\"}";
+        }
+        else if (topic.EndsWith("/shadow/get", StringComparison.Ordinal))
+        {
+            replyTopic = topic + "/rejected";
+            reply = "{\"code\":404,\"message\":\"No shadow exists\",\"clientToken\":\"" + token + "\"}";
+        }
+
+        if (replyTopic is not null)
+        {
+            var message = new MqttApplicationMessageBuilder().WithTopic(replyTopic).WithPayload(reply).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
+            await _server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = "shadow-service" });
+        }
     }
 
     public void ResetSignals() => ClientDisconnected = New<ClientDisconnectedEventArgs>();
