@@ -1,0 +1,61 @@
+namespace LocalIotCore.Certificates;
+
+/// <summary>
+/// The command line of the local certificate authority:
+/// <c>mint-device-cert &lt;thing&gt; [--out DIR] [--data-dir DIR]</c> writes a device certificate and key
+/// signed by the local CA (created in the data directory on first use) plus the CA certificate, with
+/// the file names the firmware expects by default.
+/// </summary>
+public static class CertificateCommands
+{
+    public const string DefaultDataDirectory = "data/localiotcore";
+
+    public static int MintDeviceCertificate(IReadOnlyList<string> args, TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(output);
+        string? thing = null;
+        var outDirectory = "certs";
+        var dataDirectory = DefaultDataDirectory;
+        for (var i = 0; i < args.Count; i++)
+        {
+            switch (args[i])
+            {
+                case "--out" when i + 1 < args.Count:
+                    outDirectory = args[++i];
+                    break;
+                case "--data-dir" when i + 1 < args.Count:
+                    dataDirectory = args[++i];
+                    break;
+                default:
+                    if (args[i].StartsWith("--", StringComparison.Ordinal) || thing is not null)
+                    {
+                        output.WriteLine("Unknown argument '" + args[i] + "'. Usage: mint-device-cert <thing> [--out DIR] [--data-dir DIR]");
+                        return 2;
+                    }
+
+                    thing = args[i];
+                    break;
+            }
+        }
+
+        if (thing is null)
+        {
+            output.WriteLine("Usage: mint-device-cert <thing> [--out DIR] [--data-dir DIR]");
+            return 2;
+        }
+
+        using var authority = LocalCertificateAuthority.LoadOrCreate(Path.Combine(dataDirectory, "ca"));
+        using var device = authority.IssueDeviceCertificate(thing);
+        var certificatePath = Path.Combine(outDirectory, "device.pem.crt");
+        var keyPath = Path.Combine(outDirectory, "private.pem.key");
+        var caPath = Path.Combine(outDirectory, "local-root-ca.pem");
+        LocalCertificateAuthority.WritePem(device, certificatePath, keyPath);
+        authority.WriteCertificatePem(caPath);
+        output.WriteLine("Device certificate for thing '" + thing + "' (CN=" + thing + "), signed by the local CA in " + Path.GetFullPath(Path.Combine(dataDirectory, "ca")) + ":");
+        output.WriteLine("  certificate: " + Path.GetFullPath(certificatePath));
+        output.WriteLine("  private key: " + Path.GetFullPath(keyPath) + " (mode 600)");
+        output.WriteLine("  root CA:     " + Path.GetFullPath(caPath) + "  -> --Mqtt:RootCaPath=" + caPath);
+        return 0;
+    }
+}
