@@ -930,7 +930,13 @@ public sealed class DeviceAgent
         }
 
         var status = reading.Status;
-        if (status != _sensorStatus)
+        var modelChanged = reading.Model is string model && model != _sensorModel;
+        if (modelChanged)
+        {
+            _sensorModel = reading.Model!;
+        }
+
+        if (status != _sensorStatus || modelChanged)
         {
             var level = reading.Health == SensorHealth.Ok ? AgentLogLevel.Information : AgentLogLevel.Warning;
             Emit(new Log(level, "Sensor " + _sensorModel + ": " + status + "."));

@@ -36,10 +36,14 @@ public sealed record SensorReading(
     double? DewPointCelsius = null,
     double? SeaLevelPressureHectopascals = null)
 {
-    /// <summary>"ok", "missing" or "error: &lt;detail&gt;" — the text the shadow and log carry.</summary>
+    /// <summary>The model that produced the reading, when the sensor found out (e.g. a BMP280 where a BME280 was expected).</summary>
+    public string? Model { get; init; }
+
+    /// <summary>"ok", "missing" or "error: &lt;detail&gt;" — the text the shadow and log carry. An ok
+    /// reading with a flag (e.g. a clamped value) reads "ok: &lt;flag&gt;".</summary>
     public string Status => Health switch
     {
-        SensorHealth.Ok => "ok",
+        SensorHealth.Ok => Detail is null ? "ok" : "ok: " + Detail,
         SensorHealth.Missing => Detail is null ? "missing" : "missing: " + Detail,
         _ => "error: " + (Detail ?? "unknown"),
     };

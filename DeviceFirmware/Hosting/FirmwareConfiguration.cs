@@ -1,5 +1,6 @@
 using DeviceFirmware.Core;
 using DeviceFirmware.Hardware;
+using DeviceFirmware.Hardware.Bme280;
 using DeviceFirmware.Mqtt;
 using Microsoft.Extensions.Configuration;
 
@@ -22,6 +23,8 @@ public sealed class FirmwareConfiguration
 
     public ReconnectOptions Reconnect { get; } = new();
 
+    public Bme280Options Sensor { get; } = new();
+
     public static FirmwareConfiguration Bind(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -31,6 +34,7 @@ public sealed class FirmwareConfiguration
         configuration.GetSection(RelayOptions.Section).Bind(result.Relay);
         configuration.GetSection(TelemetryOptions.Section).Bind(result.Telemetry);
         configuration.GetSection(ReconnectOptions.Section).Bind(result.Reconnect);
+        configuration.GetSection(Bme280Options.Section).Bind(result.Sensor);
         if (string.IsNullOrWhiteSpace(result.Mqtt.ClientId))
         {
             result.Mqtt.ClientId = result.Device.ThingName;
@@ -52,6 +56,7 @@ public sealed class FirmwareConfiguration
         errors.AddRange(Relay.Validate());
         errors.AddRange(Telemetry.Validate());
         errors.AddRange(Reconnect.Validate());
+        errors.AddRange(Sensor.Validate());
         return errors;
     }
 

@@ -1,6 +1,8 @@
 using System.Reflection;
 using DeviceFirmware.Core;
 using DeviceFirmware.Hardware;
+using System.Device.I2c;
+using DeviceFirmware.Hardware.Bme280;
 using DeviceFirmware.Hardware.Simulation;
 using DeviceFirmware.Mqtt;
 using DeviceFirmware.Telemetry;
@@ -84,7 +86,7 @@ public static class FirmwareHost
         services.AddSingleton(time);
         services.AddSingleton(configuration);
         services.AddSingleton(sp => CreateRelay(configuration, sp.GetRequiredService<ILoggerFactory>()));
-        services.AddSingleton(_ => CreateSensor(configuration, time));
+        services.AddSingleton(sp => CreateSensor(configuration, time, sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<IMqttConnection>(sp =>
         {
             var topics = new ShadowTopics(configuration.Device.ThingName, configuration.Mqtt.WillTopic, configuration.Telemetry.Topic);
@@ -125,10 +127,20 @@ public static class FirmwareHost
             ? new GpioRelay(configuration.Relay.Pin, configuration.Relay.ActiveLow)
             : new SimulatedRelay(loggers.CreateLogger<SimulatedRelay>());
 
-    private static IEnvironmentSensor CreateSensor(FirmwareConfiguration configuration, TimeProvider time) =>
-        configuration.Device.HardwareMode == HardwareMode.RaspberryPi
-            ? new NoSensor("no BME280 driver in this build")
-            : new DriftingEnvironmentSensor(time);
+    private static IEnvironmentSensor CreateSensor(FirmwareConfiguration configuration, TimeProvider time, ILoggerFactory loggers)
+    {
+        var log = loggers.CreateLogger<Bme280Sensor>();
+        if (configuration.Device.HardwareMode == HardwareMode.RaspberryPi)
+        {
+            var bus = configuration.Sensor.BusId;
+            return new Bme280Sensor(address => I2cDevice.Create(new I2cConnectionSettings(bus, address)), configuration.Sensor, time, log);
+        }
+
+        // Simulated hardware still runs the real driver, against a register-level simulated chip.
+        var weather = new SimulatedWeather(time.GetUtcNow());
+        var chip = new SimulatedBme280(time, address: 0x76) { Environment = weather.At };
+        return new Bme280Sensor(_ => chip, configuration.Sensor, time, log);
+    }
 
     private const string Usage = """
         DeviceFirmware — AWS IoT device firmware (BME280 telemetry, motor relay from the Device Shadow).
@@ -144,6 +156,7 @@ public static class FirmwareHost
           --Mqtt:RootCaPath / CertificatePath / PrivateKeyPath   PEM files (see certs/README.md)
           --Relay:Pin=17 --Relay:ActiveLow=true --Relay:PowerOnState=Off|Last|Desired
           --Telemetry:IntervalSeconds=60
+          --Sensor:Address=0x76|0x77|auto --Sensor:TemperatureOffsetCelsius=-1.5 --Sensor:AltitudeMeters=250
           --verbose                          debug logging for every category
         """;
 }

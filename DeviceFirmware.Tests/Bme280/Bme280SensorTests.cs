@@ -1,0 +1,267 @@
+using DeviceFirmware.Hardware;
+using DeviceFirmware.Hardware.Bme280;
+using DeviceFirmware.Hardware.Simulation;
+using Microsoft.Extensions.Time.Testing;
+
+namespace DeviceFirmware.Tests.Bme280;
+
+[TestClass]
+public sealed class Bme280SensorTests
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
+    private readonly List<TimeSpan> _waits = [];
+
+    private (Bme280Sensor Sensor, SimulatedBme280 Chip) Create(Bme280Options? options = null, byte chipId = Bme280Constants.ChipIdBme280, Bme280Calibration? calibration = null)
+    {
+        var chip = new SimulatedBme280(_time, calibration, chipId);
+        var sensor = new Bme280Sensor(address => address == 0x76 ? chip : new SimulatedBme280(_time) { Present = false }, options ?? new Bme280Options(), _time, null, Wait);
+        return (sensor, chip);
+    }
+
+    private void Wait(TimeSpan duration)
+    {
+        _waits.Add(duration);
+        _time.Advance(duration);
+    }
+
+    [TestMethod]
+    public void Register_sequence_is_reset_calibration_config_then_ctrl_hum_before_ctrl_meas_wait_and_burst_read()
+    {
+        var (sensor, chip) = Create();
+        var reading = sensor.Read();
+        Assert.AreEqual(SensorHealth.Ok, reading.Health, reading.Status);
+        var expected = new[] { "P D0", "R D0 1", "W E0 B6", "P F3", "R F3 1", "P 88", "R 88 26", "P E1", "R E1 7", "W F5 00", "W F2 01", "W F4 25", "P F3", "R F3 1", "P F7", "R F7 8" };
+        CollectionAssert.AreEqual(expected, chip.Transfers.ToArray(), string.Join(", ", chip.Transfers));
+        Assert.AreEqual(1, chip.Conversions, "one forced conversion per read");
+    }
+
+    [TestMethod]
+    public void Waits_the_datasheet_maximum_measurement_time_for_the_configured_oversampling()
+    {
+        var (sensor, _) = Create(new Bme280Options { TemperatureOversampling = Bme280Oversampling.X16, PressureOversampling = Bme280Oversampling.X16, HumidityOversampling = Bme280Oversampling.X16 });
+        sensor.Read();
+        _waits.Clear();
+        sensor.Read();
+        Assert.AreEqual(TimeSpan.FromMilliseconds(112.8), _waits[0]);
+        Assert.AreEqual(1, _waits.Count, "the typical conversion ends before the maximum, so no extra polling");
+    }
+
+    [TestMethod]
+    public void Round_trip_from_simulator_targets_within_the_compensation_resolution()
+    {
+        foreach (var calibration in Bme280CompensationTests.CalibrationSets)
+        {
+            var (sensor, chip) = Create(calibration: calibration);
+            foreach (var (t, h, p) in new[] { (21.5, 45.0, 1013.25), (-12.34, 80.5, 950.0), (38.9, 12.25, 1050.75), (0.0, 99.0, 700.0) })
+            {
+                chip.TargetTemperatureCelsius = t;
+                chip.TargetHumidityPercent = h;
+                chip.TargetPressureHectopascals = p;
+                var reading = sensor.Read();
+                Assert.AreEqual(t, reading.TemperatureCelsius!.Value, 0.01, "temperature");
+                Assert.AreEqual(h, reading.HumidityPercent!.Value, 0.01, "humidity");
+                Assert.AreEqual(p, reading.PressureHectopascals!.Value, 0.01, "pressure");
+                Assert.IsNotNull(reading.DewPointCelsius);
+            }
+        }
+    }
+
+    [TestMethod]
+    public void A_BMP280_reports_its_model_temperature_and_pressure_and_no_humidity()
+    {
+        var (sensor, chip) = Create(chipId: Bme280Constants.ChipIdBmp280);
+        var reading = sensor.Read();
+        Assert.AreEqual(SensorHealth.Ok, reading.Health, reading.Status);
+        Assert.AreEqual("BMP280", reading.Model);
+        Assert.AreEqual("BMP280", sensor.Model);
+        Assert.IsNull(reading.HumidityPercent);
+        Assert.IsNull(reading.DewPointCelsius);
+        Assert.AreEqual(21.5, reading.TemperatureCelsius!.Value, 0.01);
+        Assert.AreEqual(1013.25, reading.PressureHectopascals!.Value, 0.01);
+        CollectionAssert.DoesNotContain(chip.Transfers.ToArray(), "W F2 01", "a BMP280 has no ctrl_hum");
+        CollectionAssert.Contains(chip.Transfers.ToArray(), "R 88 24");
+    }
+
+    [TestMethod]
+    public void No_device_is_missing_and_is_probed_again_with_a_growing_backoff()
+    {
+        var (sensor, chip) = Create(new Bme280Options { Address = "auto" });
+        chip.Present = false;
+        var first = sensor.Read();
+        Assert.AreEqual(SensorHealth.Missing, first.Health);
+        Assert.AreEqual("missing: no device answers at 0x76 or 0x77 on I2C bus 1", first.Status);
+        Assert.IsNull(first.TemperatureCelsius);
+
+        // Probes at 0 s, then after 5 s, then 10 s later, then 20 s later...
+        AssertProbed(sensor, chip, TimeSpan.FromSeconds(4), expected: false);
+        AssertProbed(sensor, chip, TimeSpan.FromSeconds(1), expected: true);
+        AssertProbed(sensor, chip, TimeSpan.FromSeconds(9), expected: false);
+        AssertProbed(sensor, chip, TimeSpan.FromSeconds(1), expected: true);
+        AssertProbed(sensor, chip, TimeSpan.FromSeconds(19), expected: false);
+
+        chip.Present = true;
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.AreEqual("ok", sensor.Read().Status, "plugged in again: found on the next probe");
+    }
+
+    private void AssertProbed(Bme280Sensor sensor, SimulatedBme280 chip, TimeSpan after, bool expected)
+    {
+        var before = chip.Probes;
+        _time.Advance(after);
+        var reading = sensor.Read();
+        Assert.AreEqual(SensorHealth.Missing, reading.Health);
+        Assert.AreEqual(expected, chip.Probes > before, "probe after " + after.TotalSeconds + " s");
+    }
+
+    [TestMethod]
+    public void A_wrong_chip_id_is_an_error_that_names_the_id()
+    {
+        var (sensor, chip) = Create();
+        chip.ChipId = 0x55;
+        chip.Write([0xE0, 0xB6]);
+        var reading = sensor.Read();
+        Assert.AreEqual(SensorHealth.Error, reading.Health);
+        StringAssert.Contains(reading.Status, "unexpected chip id 0x55 at 0x76");
+    }
+
+    [TestMethod]
+    public void Skipped_channels_are_absent_not_zero()
+    {
+        var (humidityOff, _) = Create(new Bme280Options { HumidityOversampling = Bme280Oversampling.Skipped });
+        var reading = humidityOff.Read();
+        Assert.IsNull(reading.HumidityPercent);
+        Assert.IsNotNull(reading.TemperatureCelsius);
+        Assert.IsNotNull(reading.PressureHectopascals);
+
+        var (pressureOff, _) = Create(new Bme280Options { PressureOversampling = Bme280Oversampling.Skipped });
+        Assert.IsNull(pressureOff.Read().PressureHectopascals);
+
+        var (temperatureOff, _) = Create(new Bme280Options { TemperatureOversampling = Bme280Oversampling.Skipped });
+        var none = temperatureOff.Read();
+        Assert.IsNull(none.TemperatureCelsius);
+        Assert.IsNull(none.PressureHectopascals, "no t_fine without temperature");
+        Assert.IsNull(none.HumidityPercent);
+    }
+
+    [TestMethod]
+    public void A_stuck_measuring_bit_is_an_error_and_the_sensor_recovers_after_reprobing()
+    {
+        var (sensor, chip) = Create();
+        Assert.AreEqual("ok", sensor.Read().Status);
+        chip.StuckMeasuring = true;
+        var stuck = sensor.Read();
+        Assert.AreEqual(SensorHealth.Error, stuck.Health);
+        StringAssert.Contains(stuck.Status, "measuring bit stayed set");
+        Assert.IsNull(stuck.TemperatureCelsius);
+
+        chip.StuckMeasuring = false;
+        _time.Advance(TimeSpan.FromSeconds(5));
+        Assert.AreEqual("ok", sensor.Read().Status);
+    }
+
+    [TestMethod]
+    public void A_read_error_mid_measurement_is_reported_and_recovered()
+    {
+        var (sensor, chip) = Create();
+        sensor.Read();
+        chip.FailNextTransfers = 1;
+        var failed = sensor.Read();
+        Assert.AreEqual(SensorHealth.Error, failed.Health);
+        StringAssert.Contains(failed.Status, "read failed");
+        _time.Advance(TimeSpan.FromSeconds(5));
+        Assert.AreEqual("ok", sensor.Read().Status);
+    }
+
+    [TestMethod]
+    public void Identical_raw_readings_mark_the_sensor_stuck_and_reinitialise_it()
+    {
+        var (sensor, chip) = Create(new Bme280Options { StuckReadCount = 5 });
+        chip.SetRaw(519888, 415148, 30000);
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.AreEqual("ok", sensor.Read().Status, "read " + i);
+        }
+
+        var stuck = sensor.Read();
+        StringAssert.Contains(stuck.Status, "stuck: 5 identical raw readings");
+        var resetsBefore = Count(chip.Transfers, "W E0 B6");
+        chip.SetRaw(null, null, null);
+        _time.Advance(TimeSpan.FromSeconds(5));
+        Assert.AreEqual("ok", sensor.Read().Status);
+        Assert.AreEqual(resetsBefore + 1, Count(chip.Transfers, "W E0 B6"), "re-initialised with a soft reset");
+    }
+
+    [TestMethod]
+    public void Offsets_correct_temperature_and_pressure_and_recompute_humidity()
+    {
+        var (plain, _) = Create();
+        var (corrected, _) = Create(new Bme280Options { TemperatureOffsetCelsius = -2, PressureOffsetHectopascals = 0.5, AltitudeMeters = 300 });
+        var raw = plain.Read();
+        var reading = corrected.Read();
+        Assert.AreEqual(raw.TemperatureCelsius!.Value - 2, reading.TemperatureCelsius!.Value, 1e-9);
+        Assert.AreEqual(raw.PressureHectopascals!.Value + 0.5, reading.PressureHectopascals!.Value, 1e-9);
+        Assert.IsTrue(reading.HumidityPercent > raw.HumidityPercent, "cooler air at the same vapour pressure is more humid");
+        Assert.AreEqual(raw.DewPointCelsius!.Value, reading.DewPointCelsius!.Value, 0.01, "the dew point does not depend on where the temperature is read");
+        Assert.IsTrue(reading.SeaLevelPressureHectopascals > reading.PressureHectopascals, "sea level is below the station");
+        Assert.IsNull(raw.SeaLevelPressureHectopascals, "no altitude, no sea-level pressure");
+    }
+
+    [TestMethod]
+    public void Values_outside_the_chip_range_are_clamped_and_flagged()
+    {
+        var (sensor, chip) = Create();
+        chip.TargetTemperatureCelsius = 95;
+        var reading = sensor.Read();
+        Assert.AreEqual(85, reading.TemperatureCelsius);
+        Assert.AreEqual("ok: temperature outside the chip's range, clamped", reading.Status);
+    }
+
+    [TestMethod]
+    public void The_simulator_refuses_what_a_real_chip_would_not_do()
+    {
+        var chip = new SimulatedBme280(_time);
+        var buffer = new byte[2];
+        Assert.ThrowsExactly<InvalidOperationException>(() => chip.WriteRead([0xFE], buffer), "read past the register map");
+        Assert.ThrowsExactly<InvalidOperationException>(() => chip.Write([0xD0, 0x61]), "chip id is read-only");
+        var bmp = new SimulatedBme280(_time, chipId: Bme280Constants.ChipIdBmp280);
+        Assert.ThrowsExactly<InvalidOperationException>(() => bmp.WriteRead([0xE1], new byte[7]), "a BMP280 has no humidity calibration");
+    }
+
+    [TestMethod]
+    public void Simulator_measuring_bit_follows_the_clock_and_ctrl_hum_is_latched_by_ctrl_meas()
+    {
+        var chip = new SimulatedBme280(_time);
+        chip.Write([0xF2, 0x01]);
+        chip.Write([0xF4, 0x25]);
+        var status = new byte[1];
+        chip.WriteRead([0xF3], status);
+        Assert.AreEqual(Bme280Constants.StatusMeasuring, status[0] & Bme280Constants.StatusMeasuring);
+        _time.Advance(Bme280Compensation.TypicalMeasurementTime(Bme280Oversampling.X1, Bme280Oversampling.X1, Bme280Oversampling.X1));
+        chip.WriteRead([0xF3], status);
+        Assert.AreEqual(0, status[0] & Bme280Constants.StatusMeasuring);
+
+        // ctrl_hum written after ctrl_meas does not apply to that conversion: humidity stays skipped.
+        var fresh = new SimulatedBme280(_time);
+        _time.Advance(TimeSpan.FromMilliseconds(3));
+        fresh.Write([0xF4, 0x25]);
+        fresh.Write([0xF2, 0x01]);
+        _time.Advance(TimeSpan.FromMilliseconds(20));
+        var data = new byte[8];
+        fresh.WriteRead([0xF7], data);
+        Assert.AreEqual(Bme280Constants.SkippedHumidity, (data[6] << 8) | data[7]);
+    }
+
+    private static int Count(IReadOnlyList<string> transfers, string entry)
+    {
+        var n = 0;
+        foreach (var t in transfers)
+        {
+            if (t == entry)
+            {
+                n++;
+            }
+        }
+
+        return n;
+    }
+}
