@@ -1,10 +1,85 @@
+using System.Globalization;
 using LocalIotCore.Certificates;
+using LocalIotCore.Hosting;
+using Microsoft.Extensions.Logging;
 
 if (args.Length > 0 && args[0] == "mint-device-cert")
 {
     return CertificateCommands.MintDeviceCertificate(args[1..], Console.Out);
 }
 
-Console.Error.WriteLine("LocalIotCore: the broker, shadow service and HTTP API are not built yet.");
-Console.Error.WriteLine("Available now: mint-device-cert <thing> [--out DIR] [--data-dir DIR]");
-return 2;
+var options = new LocalIotCoreOptions();
+for (var i = 0; i < args.Length; i++)
+{
+    string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException("Missing value after " + args[i]);
+    try
+    {
+        switch (args[i])
+        {
+            case "--data-dir":
+                options.DataDirectory = Next();
+                break;
+            case "--mqtt-port":
+                options.MqttPort = int.Parse(Next(), CultureInfo.InvariantCulture);
+                break;
+            case "--http-port":
+                options.HttpPort = int.Parse(Next(), CultureInfo.InvariantCulture);
+                break;
+            case "--plain-port":
+                options.PlainApplicationPort = int.Parse(Next(), CultureInfo.InvariantCulture);
+                break;
+            case "--grace-seconds":
+                options.NotifierGrace = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture));
+                break;
+            case "--webhook":
+                options.WebhookUrl = new Uri(Next());
+                break;
+            case "--external-broker":
+                options.ExternalBroker = Next();
+                break;
+            case "--help" or "-h":
+                Console.WriteLine(Usage());
+                return 0;
+            default:
+                Console.Error.WriteLine("Unknown argument '" + args[i] + "'.\n" + Usage());
+                return 2;
+        }
+    }
+    catch (Exception ex) when (ex is FormatException or ArgumentException or OverflowException or UriFormatException)
+    {
+        Console.Error.WriteLine("Bad argument: " + ex.Message + "\n" + Usage());
+        return 2;
+    }
+}
+
+using var loggers = LoggerFactory.Create(logging => logging.AddSimpleConsole(o =>
+{
+    o.SingleLine = true;
+    o.UseUtcTimestamp = true;
+    o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
+}).AddFilter("Microsoft", LogLevel.Warning));
+await using var server = await LocalIotCoreServer.StartAsync(options, loggers);
+Console.WriteLine("LocalIotCore — a local stand-in for AWS IoT Core");
+Console.WriteLine(options.ExternalBroker is null
+    ? "  MQTT (mutual TLS): mqtts://127.0.0.1:" + server.MqttPort + (server.PlainApplicationPort is int plain ? "   plain (applications, loopback): 127.0.0.1:" + plain : "")
+    : "  MQTT: served through the external broker at " + options.ExternalBroker);
+Console.WriteLine("  HTTP API:          http://127.0.0.1:" + server.HttpPort + "  (GET /api/things, GET|POST|DELETE /things/<thing>/shadow)");
+Console.WriteLine("  Root CA:           " + server.CaCertificatePath);
+Console.WriteLine("  Data directory:    " + server.DataDirectory);
+Console.WriteLine("  Device certificate: dotnet run --project LocalIotCore -- mint-device-cert <thing> --data-dir " + options.DataDirectory);
+Console.WriteLine("Ctrl+C to stop.");
+var stop = new TaskCompletionSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.TrySetResult();
+};
+AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.TrySetResult();
+await stop.Task;
+return 0;
+
+static string Usage() => """
+    Usage: LocalIotCore [--data-dir DIR] [--mqtt-port 8883] [--http-port 8080] [--plain-port PORT]
+                        [--grace-seconds 300] [--webhook URL] [--external-broker HOST:PORT]
+           LocalIotCore mint-device-cert <thing> [--out DIR] [--data-dir DIR]
+    """;

@@ -176,4 +176,19 @@ public sealed class MqttNetConnectionTests
         var refused = await Assert.ThrowsExactlyAsync<MqttConnectException>(() => device.ConnectAsync(CancellationToken.None));
         StringAssert.Contains(refused.Message, "cannot be used together");
     }
+
+    [TestMethod]
+    public async Task A_refused_CONNACK_explains_the_client_id_policy()
+    {
+        using var pki = new TestPki();
+        var data = Path.Combine(pki.Folder, "localiotcore");
+        await using var cloud = await LocalIotCore.Hosting.LocalIotCoreServer.StartAsync(new LocalIotCore.Hosting.LocalIotCoreOptions { DataDirectory = data, MqttPort = 0, HttpPort = 0 });
+        cloud.MintDeviceCertificate("pump-1", pki.CertificatePath, pki.PrivateKeyPath, pki.RootCaPath);
+        // The certificate says pump-1; connecting as pump-9 breaks AWS's thing policy.
+        await using var device = Connection(pki, cloud.MqttPort, thing: "pump-9");
+        var refused = await Assert.ThrowsExactlyAsync<MqttConnectException>(() => device.ConnectAsync(CancellationToken.None));
+        StringAssert.Contains(refused.Message, "NotAuthorized");
+        StringAssert.Contains(refused.Message, "client id 'pump-9'");
+        Assert.IsFalse(device.IsConnected);
+    }
 }

@@ -61,9 +61,10 @@ public sealed class MqttNetConnection : IMqttConnection
 
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         attempt.CancelAfter(timeout);
+        MqttClientConnectResult result;
         try
         {
-            await client.ConnectAsync(clientOptions, attempt.Token).ConfigureAwait(false);
+            result = await client.ConnectAsync(clientOptions, attempt.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -76,6 +77,14 @@ public sealed class MqttNetConnection : IMqttConnection
             _client = null;
             client.Dispose();
             throw;
+        }
+
+        if (result.ResultCode != MqttClientConnectResultCode.Success)
+        {
+            // MQTTnet 5 reports a refused CONNACK in the result rather than throwing.
+            _client = null;
+            client.Dispose();
+            throw new MqttConnectException(TlsDiagnosis.ExplainRefusal(result.ResultCode.ToString(), _options.Endpoint, _options.Port, _clientId));
         }
 
         _log.LogInformation("Connected to {Endpoint}:{Port} as {ClientId} ({Transport}, keep-alive {KeepAlive} s).",

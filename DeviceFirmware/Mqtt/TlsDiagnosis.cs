@@ -81,6 +81,13 @@ public static class TlsDiagnosis
         return "Connecting to " + endpoint + ":" + port + " failed: " + Innermost(error).Message;
     }
 
+    /// <summary>Explains a CONNACK that refused the connection.</summary>
+    public static string ExplainRefusal(string resultCode, string endpoint, int port, string clientId) =>
+        "The broker at " + endpoint + ":" + port + " refused the connection: " + resultCode +
+        (resultCode is "NotAuthorized" or "ClientIdentifierNotValid" or "BadUserNameOrPassword"
+            ? ". Its policy may not allow client id '" + clientId + "' with this certificate (AWS: the client id must be the thing name the certificate is attached to)."
+            : ".");
+
     /// <summary>Validates the broker's certificate against the configured root CA only (not the
     /// system store). Returns null when trusted, or why not.</summary>
     public static string? CheckServerCertificate(X509Certificate2 server, X509Certificate2 rootCa, SslPolicyErrors policyErrors, DateTimeOffset now)

@@ -1,0 +1,33 @@
+using System.Net;
+
+namespace LocalIotCore.Hosting;
+
+public sealed class LocalIotCoreOptions
+{
+    public const int DefaultMqttPort = 8883;
+    public const int DefaultHttpPort = 8080;
+
+    public string DataDirectory { get; set; } = "data/localiotcore";
+
+    /// <summary>TLS MQTT listener; 0 = a free port.</summary>
+    public int MqttPort { get; set; } = DefaultMqttPort;
+
+    /// <summary>HTTP API; 0 = a free port.</summary>
+    public int HttpPort { get; set; } = DefaultHttpPort;
+
+    public IPAddress BindAddress { get; set; } = IPAddress.Loopback;
+
+    /// <summary>Plain (no TLS) loopback listener for application clients; null = off (explicit opt-in).</summary>
+    public int? PlainApplicationPort { get; set; }
+
+    /// <summary>Certificate CNs treated as applications (may use every topic).</summary>
+    public IReadOnlyList<string> ApplicationNames { get; set; } = ["app"];
+
+    public TimeSpan NotifierGrace { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>POSTed with each notification, when set.</summary>
+    public Uri? WebhookUrl { get; set; }
+
+    /// <summary>host:port of another broker (e.g. mosquitto) to serve as a client of, instead of the embedded broker.</summary>
+    public string? ExternalBroker { get; set; }
+}

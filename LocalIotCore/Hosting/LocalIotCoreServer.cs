@@ -1,0 +1,188 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography.X509Certificates;
+using LocalIotCore.Broker;
+using LocalIotCore.Certificates;
+using LocalIotCore.Http;
+using LocalIotCore.Lifecycle;
+using LocalIotCore.Notifier;
+using LocalIotCore.Rules;
+using LocalIotCore.Shadows;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace LocalIotCore.Hosting;
+
+/// <summary>
+/// LocalIotCore as a library: starts the CA, shadow service, rules, notifier, broker (or the
+/// external-broker bridge) and HTTP API in-process. Used by the command line, the firmware's local
+/// mode and the tests.
+/// </summary>
+public sealed class LocalIotCoreServer : IAsyncDisposable
+{
+    private readonly List<IDisposable> _disposables = [];
+    private IotBroker? _broker;
+    private ExternalBrokerBridge? _bridge;
+    private WebApplication? _http;
+    private HttpClient? _webhookClient;
+
+    private LocalIotCoreServer(LocalIotCoreOptions options, LocalCertificateAuthority authority)
+    {
+        Options = options;
+        Authority = authority;
+        DataDirectory = Path.GetFullPath(options.DataDirectory);
+    }
+
+    public LocalIotCoreOptions Options { get; }
+
+    public LocalCertificateAuthority Authority { get; }
+
+    public string DataDirectory { get; }
+
+    /// <summary>The TLS MQTT port (0 in external-broker mode).</summary>
+    public int MqttPort => _broker?.TlsPort ?? 0;
+
+    public int? PlainApplicationPort => _broker?.PlainPort;
+
+    public int HttpPort { get; private set; }
+
+    public string CaCertificatePath => Path.Combine(DataDirectory, "ca", LocalCertificateAuthority.CertificateFileName);
+
+    public IShadowService Shadows { get; private set; } = null!;
+
+    public ConnectionStateTable Connections { get; private set; } = null!;
+
+    public DisconnectNotifier Notifier { get; private set; } = null!;
+
+    public static async Task<LocalIotCoreServer> StartAsync(LocalIotCoreOptions options, ILoggerFactory? loggers = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        loggers ??= NullLoggerFactory.Instance;
+        time ??= TimeProvider.System;
+        Directory.CreateDirectory(options.DataDirectory);
+        var authority = LocalCertificateAuthority.LoadOrCreate(Path.Combine(options.DataDirectory, "ca"));
+        var server = new LocalIotCoreServer(options, authority);
+        try
+        {
+            await server.StartPartsAsync(loggers, time, cancellationToken).ConfigureAwait(false);
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Writes a device certificate (CN = thing) and key signed by the local CA, and the CA certificate.</summary>
+    public void MintDeviceCertificate(string thingName, string certificatePath, string keyPath, string? caPath = null)
+    {
+        using var device = Authority.IssueDeviceCertificate(thingName);
+        LocalCertificateAuthority.WritePem(device, certificatePath, keyPath);
+        if (caPath is not null)
+        {
+            Authority.WriteCertificatePem(caPath);
+        }
+    }
+
+    /// <summary>Publishes messages as the cloud (e.g. from tests).</summary>
+    public Task PublishAsync(IReadOnlyList<ShadowMessage> messages) =>
+        _broker is not null ? _broker.PublishAsync(messages) : _bridge!.PublishAsync(messages);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_http is not null)
+        {
+            await _http.StopAsync().ConfigureAwait(false);
+            await _http.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_broker is not null)
+        {
+            await _broker.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_bridge is not null)
+        {
+            await _bridge.DisposeAsync().ConfigureAwait(false);
+        }
+
+        for (var i = _disposables.Count - 1; i >= 0; i--)
+        {
+            _disposables[i].Dispose();
+        }
+
+        _webhookClient?.Dispose();
+        Authority.Dispose();
+    }
+
+    private async Task StartPartsAsync(ILoggerFactory loggers, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var log = loggers.CreateLogger("LocalIotCore");
+        var store = new SqliteShadowStore(Path.Combine(DataDirectory, "shadows.db"));
+        _disposables.Add(store);
+        Shadows = new ShadowService(store, time);
+        Connections = new ConnectionStateTable(Path.Combine(DataDirectory, "state.db"));
+        _disposables.Add(Connections);
+        Func<Notification, Task>? webhook = null;
+        if (Options.WebhookUrl is Uri url)
+        {
+            _webhookClient = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            webhook = async notification =>
+            {
+                using var content = new ByteArrayContent(DisconnectNotifier.WebhookBody(notification));
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                using var response = await _webhookClient.PostAsync(url, content).ConfigureAwait(false);
+                response.EnsureSuccessStatusCode();
+            };
+        }
+
+        Notifier = new DisconnectNotifier(Shadows, Options.NotifierGrace, time, loggers.CreateLogger("LocalIotCore.Notifier"), Path.Combine(DataDirectory, "state.db"), webhook);
+        _disposables.Add(Notifier);
+        var rules = new RuleEngine(RulesConfiguration.LoadOrCreate(Path.Combine(DataDirectory, "rules.json")));
+        var router = new MessageRouter(Shadows, rules, Notifier, loggers.CreateLogger("LocalIotCore.Router"));
+
+        Func<IReadOnlyList<ShadowMessage>, Task> publish;
+        if (Options.ExternalBroker is string external)
+        {
+            _bridge = new ExternalBrokerBridge(external, router, loggers.CreateLogger("LocalIotCore.Bridge"));
+            await _bridge.StartAsync(cancellationToken).ConfigureAwait(false);
+            publish = _bridge.PublishAsync;
+        }
+        else
+        {
+            var serverCertificate = Authority.IssueServerCertificate();
+            // SslStream wants a key it can hand to the TLS stack; a PKCS#12 round trip gives it one.
+            var tlsCertificate = X509CertificateLoader.LoadPkcs12(serverCertificate.Export(X509ContentType.Pkcs12), null);
+            serverCertificate.Dispose();
+            _disposables.Add(tlsCertificate);
+            var caCopy = X509CertificateLoader.LoadCertificate(Authority.Certificate.RawData);
+            _disposables.Add(caCopy);
+            _broker = new IotBroker(
+                new IotBrokerOptions { BindAddress = Options.BindAddress, TlsPort = Options.MqttPort, PlainPort = Options.PlainApplicationPort, ApplicationNames = Options.ApplicationNames },
+                tlsCertificate, caCopy, router, Connections, time, loggers.CreateLogger("LocalIotCore.Broker"));
+            await _broker.StartAsync().ConfigureAwait(false);
+            publish = _broker.PublishAsync;
+        }
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggers);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(Options.BindAddress, Options.HttpPort));
+        _http = builder.Build();
+        HttpApi.Map(_http, router, publish, Connections, Notifier);
+        await _http.StartAsync(cancellationToken).ConfigureAwait(false);
+        var addresses = _http.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        foreach (var address in addresses)
+        {
+            HttpPort = new Uri(address).Port;
+        }
+
+        log.LogInformation("LocalIotCore ready: MQTT (TLS) {Mqtt}, HTTP {Http}, data {Data}", MqttPort, HttpPort, DataDirectory);
+    }
+}

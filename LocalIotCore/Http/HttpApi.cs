@@ -1,0 +1,202 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using LocalIotCore.Broker;
+using LocalIotCore.Lifecycle;
+using LocalIotCore.Notifier;
+using LocalIotCore.Shadows;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace LocalIotCore.Http;
+
+/// <summary>
+/// LocalIotCore's HTTP API: the AWS IoT Data Plane shadow operations (same bodies and status codes as
+/// the MQTT path, and the same MQTT messages published), plus the local views /api/things,
+/// /api/notifications and the desired fan-out. Handlers read and write raw JSON (no reflection).
+/// </summary>
+public static class HttpApi
+{
+    /// <summary>Fan-out retries a thing this many times on 409 (someone updated it meanwhile) or 500.</summary>
+    public const int FanOutAttempts = 3;
+
+    public static void Map(IEndpointRouteBuilder app, MessageRouter router, Func<IReadOnlyList<ShadowMessage>, Task> publish, ConnectionStateTable? connections, DisconnectNotifier? notifier)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        // RequestDelegate handlers: no parameter binding by reflection, so trimming and NativeAOT stay safe.
+        app.MapGet("/things/{thingName}/shadow", (RequestDelegate)(context => ShadowAsync(context, router, publish, ShadowOperation.Get)));
+        app.MapPost("/things/{thingName}/shadow", (RequestDelegate)(context => ShadowAsync(context, router, publish, ShadowOperation.Update)));
+        app.MapDelete("/things/{thingName}/shadow", (RequestDelegate)(context => ShadowAsync(context, router, publish, ShadowOperation.Delete)));
+        app.MapGet("/api/things", (RequestDelegate)(context => WriteAsync(context, 200, Things(router.Shadows, connections))));
+        app.MapGet("/api/notifications", (RequestDelegate)(context =>
+        {
+            var list = new JsonArray();
+            foreach (var notification in notifier?.Notifications ?? [])
+            {
+                list.Add((JsonNode)notification.ToJson());
+            }
+
+            return WriteAsync(context, 200, new JsonObject { ["notifications"] = list });
+        }));
+        app.MapPost("/api/fanout", (RequestDelegate)(context => FanOutAsync(context, router, publish, connections)));
+    }
+
+    private static async Task ShadowAsync(HttpContext context, MessageRouter router, Func<IReadOnlyList<ShadowMessage>, Task> publish, ShadowOperation operation)
+    {
+        var thingName = context.Request.RouteValues["thingName"] as string ?? "";
+        var name = context.Request.Query["name"].ToString();
+        var id = new ShadowId(thingName, string.IsNullOrEmpty(name) ? null : name);
+        var payload = await ReadBodyAsync(context).ConfigureAwait(false);
+        if (payload is null)
+        {
+            await WriteAsync(context, 413, new JsonObject { ["code"] = 413, ["message"] = "The payload exceeds the maximum size allowed" }).ConfigureAwait(false);
+            return;
+        }
+
+        var response = router.Execute(id, operation, payload);
+        if (operation != ShadowOperation.Get)
+        {
+            // An HTTP update is seen by devices like an MQTT one: accepted/rejected, delta, documents.
+            await publish(response.Messages).ConfigureAwait(false);
+        }
+
+        context.Response.StatusCode = response.StatusCode;
+        context.Response.ContentType = "application/json";
+        await context.Response.Body.WriteAsync(response.Body).ConfigureAwait(false);
+    }
+
+    private static JsonObject Things(IShadowService shadows, ConnectionStateTable? connections)
+    {
+        var things = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
+        foreach (var id in shadows.List())
+        {
+            if (id.ShadowName is not null)
+            {
+                continue;
+            }
+
+            var shadow = shadows.Get(id, []);
+            if (shadow.StatusCode == 200)
+            {
+                var document = JsonNode.Parse(shadow.Body)!.AsObject();
+                things[id.ThingName] = new JsonObject { ["thing"] = id.ThingName, ["shadow"] = document };
+            }
+        }
+
+        foreach (var state in connections?.All() ?? [])
+        {
+            if (!things.TryGetValue(state.Thing, out var entry))
+            {
+                entry = new JsonObject { ["thing"] = state.Thing };
+                things[state.Thing] = entry;
+            }
+
+            entry["connection"] = new JsonObject
+            {
+                ["connected"] = state.Connected,
+                ["lastConnectedAt"] = state.LastConnectedMilliseconds,
+                ["lastDisconnectedAt"] = state.LastDisconnectedMilliseconds,
+                ["lastDisconnectReason"] = state.LastDisconnectReason,
+                ["sessionIdentifier"] = state.SessionIdentifier,
+            };
+        }
+
+        var list = new JsonArray();
+        foreach (var entry in things.Values)
+        {
+            list.Add((JsonNode)entry);
+        }
+
+        return new JsonObject { ["things"] = list };
+    }
+
+    /// <summary>Writes <c>{"desired": {...}}</c> from the body into every known thing's classic shadow.</summary>
+    private static async Task FanOutAsync(HttpContext context, MessageRouter router, Func<IReadOnlyList<ShadowMessage>, Task> publish, ConnectionStateTable? connections)
+    {
+        var body = await ReadBodyAsync(context).ConfigureAwait(false);
+        JsonNode? request = null;
+        try
+        {
+            request = body is null ? null : JsonNode.Parse(body);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+        }
+
+        if (request?["desired"] is not JsonObject desired)
+        {
+            await WriteAsync(context, 400, new JsonObject { ["code"] = 400, ["message"] = "Expected {\"desired\": {...}}" }).ConfigureAwait(false);
+            return;
+        }
+
+        var things = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var id in router.Shadows.List())
+        {
+            things.Add(id.ThingName);
+        }
+
+        foreach (var state in connections?.All() ?? [])
+        {
+            things.Add(state.Thing);
+        }
+
+        var update = Encoding.UTF8.GetBytes(new JsonObject { ["state"] = new JsonObject { ["desired"] = desired.DeepClone() } }.ToJsonString());
+        var results = new JsonArray();
+        foreach (var thing in things)
+        {
+            ShadowResponse? response = null;
+            var attempts = 0;
+            while (attempts < FanOutAttempts)
+            {
+                attempts++;
+                response = router.Execute(new ShadowId(thing, null), ShadowOperation.Update, update);
+                await publish(response.Messages).ConfigureAwait(false);
+                if (response.StatusCode is not (409 or 500))
+                {
+                    break;
+                }
+            }
+
+            var result = new JsonObject { ["thing"] = thing, ["status"] = response!.StatusCode, ["attempts"] = attempts };
+            var answer = JsonNode.Parse(response.Body);
+            if (response.StatusCode == 200)
+            {
+                result["version"] = answer?["version"]?.DeepClone();
+            }
+            else
+            {
+                result["error"] = answer?["message"]?.DeepClone();
+            }
+
+            results.Add((JsonNode)result);
+        }
+
+        await WriteAsync(context, 200, new JsonObject { ["results"] = results }).ConfigureAwait(false);
+    }
+
+    /// <returns>The body, or null when it is larger than the shadow service's request limit.</returns>
+    private static async Task<byte[]?> ReadBodyAsync(HttpContext context)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > ShadowLimits.MaximumRequestBytes)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static async Task WriteAsync(HttpContext context, int status, JsonNode body)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(body.ToJsonString()).ConfigureAwait(false);
+    }
+}
