@@ -125,15 +125,20 @@ public sealed class BrokerTests
         await _app.NextAsync("$aws/events/presence/connected/pump-1");
         await using var second = await Device("pump-1");
         await first.Disconnected.Task.WaitAsync(TestClient.Patience);
-        // The will and the lifecycle event may come in either order (AWS says so too).
+        // The will and the lifecycle events may come in any order (AWS says so too).
         JsonNode? disconnected = null;
         JsonNode? will = null;
-        while (disconnected is null || will is null)
+        JsonNode? reconnected = null;
+        while (disconnected is null || will is null || reconnected is null)
         {
-            var message = await _app.NextAsync(t => t is "$aws/events/presence/disconnected/pump-1" or "$aws/things/pump-1/shadow/update/accepted");
-            if (message.Topic.StartsWith("$aws/events", StringComparison.Ordinal))
+            var message = await _app.NextAsync(t => t is "$aws/events/presence/disconnected/pump-1" or "$aws/events/presence/connected/pump-1" or "$aws/things/pump-1/shadow/update/accepted");
+            if (message.Topic.Contains("/disconnected/", StringComparison.Ordinal))
             {
                 disconnected = Json(message.Payload);
+            }
+            else if (message.Topic.Contains("/connected/", StringComparison.Ordinal))
+            {
+                reconnected = Json(message.Payload);
             }
             else
             {
@@ -141,6 +146,7 @@ public sealed class BrokerTests
             }
         }
 
+        Assert.AreEqual((long)disconnected["versionNumber"]! + 1, (long)reconnected["versionNumber"]!, "the new session has the next version number");
         Assert.AreEqual("DUPLICATE_CLIENTID", (string)disconnected["disconnectReason"]!);
         Assert.IsFalse((bool)will["state"]!["reported"]!["connected"]!, "the taken-over session's will arrives, as AWS does");
         Assert.IsTrue(_server.Connections.Find("pump-1")!.Connected, "the table keeps the newer session connected");

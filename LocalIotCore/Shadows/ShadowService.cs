@@ -496,5 +496,8 @@ public sealed class ShadowService : IShadowService
         }
     }
 
-    private static byte[] Bytes(JsonNode node) => Encoding.UTF8.GetBytes(node.ToJsonString());
+    // Like AWS, write quotes and other printable characters as they are (no \u0027 escapes).
+    private static readonly JsonSerializerOptions Output = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static byte[] Bytes(JsonNode node) => Encoding.UTF8.GetBytes(node.ToJsonString(Output));
 }
