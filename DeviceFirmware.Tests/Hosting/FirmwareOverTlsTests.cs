@@ -18,7 +18,7 @@ public sealed class FirmwareOverTlsTests
     public async Task Reports_connected_publishes_telemetry_reconnects_after_a_broker_restart_and_stops_cleanly()
     {
         using var pki = new TestPki();
-        var port = FreePort.Next();
+        var port = LocalIotCore.Broker.FreeTcpPort.Next();
         await using var broker = new TestBroker(pki, port) { AnswerShadow = true };
         await broker.StartAsync();
         var observer = await broker.ObserveAsync("$aws/things/pump-1/shadow/update", "things/pump-1/#");

@@ -96,7 +96,7 @@ public sealed class MqttNetConnectionTests
     public async Task Connect_fails_readably_while_the_broker_is_down_and_succeeds_after_it_restarts()
     {
         using var pki = new TestPki();
-        var port = FreePort.Next();
+        var port = LocalIotCore.Broker.FreeTcpPort.Next();
         await using var broker = new TestBroker(pki, port);
         await broker.StartAsync();
         await using var device = Connection(pki, port);
@@ -148,7 +148,7 @@ public sealed class MqttNetConnectionTests
     {
         using var pki = new TestPki();
         pki.MintDevice("pump-1", pki.CertificatePath, pki.PrivateKeyPath, notBefore: DateTimeOffset.UtcNow.AddDays(30));
-        await using var device = Connection(pki, FreePort.Next());
+        await using var device = Connection(pki, LocalIotCore.Broker.FreeTcpPort.Next());
         var refused = await Assert.ThrowsExactlyAsync<MqttConnectException>(() => device.ConnectAsync(CancellationToken.None));
         StringAssert.Contains(refused.Message, "system clock reads");
         StringAssert.Contains(refused.Message, "real-time clock");
@@ -159,7 +159,7 @@ public sealed class MqttNetConnectionTests
     {
         using var pki = new TestPki();
         pki.MintDevice("pump-1", pki.CertificatePath, pki.PrivateKeyPath, notBefore: DateTimeOffset.UtcNow.AddDays(-60), notAfter: DateTimeOffset.UtcNow.AddDays(-1));
-        await using var device = Connection(pki, FreePort.Next());
+        await using var device = Connection(pki, LocalIotCore.Broker.FreeTcpPort.Next());
         var refused = await Assert.ThrowsExactlyAsync<MqttConnectException>(() => device.ConnectAsync(CancellationToken.None));
         StringAssert.Contains(refused.Message, "expired");
     }
@@ -172,7 +172,7 @@ public sealed class MqttNetConnectionTests
         var otherKey = Path.Combine(pki.Folder, "other.pem.key");
         pki.MintDevice("pump-1", otherCert, otherKey);
         File.Copy(otherKey, pki.PrivateKeyPath, overwrite: true);
-        await using var device = Connection(pki, FreePort.Next());
+        await using var device = Connection(pki, LocalIotCore.Broker.FreeTcpPort.Next());
         var refused = await Assert.ThrowsExactlyAsync<MqttConnectException>(() => device.ConnectAsync(CancellationToken.None));
         StringAssert.Contains(refused.Message, "cannot be used together");
     }

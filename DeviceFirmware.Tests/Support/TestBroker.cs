@@ -19,8 +19,8 @@ internal sealed class TestBroker : IAsyncDisposable
     public TestBroker(TestPki pki, int? tlsPort = null)
     {
         _pki = pki;
-        TlsPort = tlsPort ?? FreePort.Next();
-        PlainPort = FreePort.Next();
+        TlsPort = tlsPort ?? LocalIotCore.Broker.FreeTcpPort.Next();
+        PlainPort = LocalIotCore.Broker.FreeTcpPort.Next();
     }
 
     public int TlsPort { get; }

@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using LocalIotCore.Broker;
+using LocalIotCore.Hosting;
+using LocalIotCore.Tests.Support;
+
+namespace LocalIotCore.Tests.Broker;
+
+/// <summary>The shadow service, rules and notifier as a client of a real mosquitto (Debian's package, installed by .ci/run).</summary>
+[TestClass]
+public sealed class ExternalBrokerTests
+{
+    [TestMethod]
+    public async Task Shadows_and_the_will_rule_work_through_mosquitto()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "localiotcore-ext-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        var port = FreeTcpPort.Next();
+        var config = Path.Combine(folder, "mosquitto.conf");
+        await File.WriteAllTextAsync(config, "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\n");
+        using var mosquitto = Process.Start(new ProcessStartInfo(FindMosquitto(), "-c " + config) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+        try
+        {
+            await WaitForPort(port);
+            await using var server = await LocalIotCoreServer.StartAsync(new LocalIotCoreOptions { DataDirectory = Path.Combine(folder, "data"), HttpPort = 0, ExternalBroker = "127.0.0.1:" + port });
+            await using var device = await TestClient.ApplicationAsync(port, "$aws/things/pump-1/shadow/update/accepted", "$aws/things/pump-1/shadow/get/rejected", "$aws/things/pump-1/shadow/update/delta");
+
+            await device.PublishAsync("$aws/things/pump-1/shadow/get", "{\"clientToken\":\"g\"}");
+            Assert.AreEqual(404, (int)JsonNode.Parse((await device.NextAsync("$aws/things/pump-1/shadow/get/rejected")).Payload)!["code"]!);
+
+            await device.PublishAsync("$aws/things/pump-1/shadow/update", "{\"state\":{\"reported\":{\"connected\":true},\"desired\":{\"MOTOR\":\"ON\"}}}");
+            var accepted = JsonNode.Parse((await device.NextAsync("$aws/things/pump-1/shadow/update/accepted")).Payload)!;
+            Assert.AreEqual(1, (int)accepted["version"]!);
+            Assert.AreEqual("ON", (string)JsonNode.Parse((await device.NextAsync("$aws/things/pump-1/shadow/update/delta")).Payload)!["state"]!["MOTOR"]!);
+
+            // The Last Will pattern: a message on things/<thing>/lwt is republished to the shadow.
+            await device.PublishAsync("things/pump-1/lwt", "{\"state\":{\"reported\":{\"connected\":false}}}");
+            var will = JsonNode.Parse((await device.NextAsync("$aws/things/pump-1/shadow/update/accepted")).Payload)!;
+            Assert.IsFalse((bool)will["state"]!["reported"]!["connected"]!);
+            Assert.AreEqual(1, server.Notifier.PendingChecks, "the true -> false change started the notifier's grace period");
+        }
+        finally
+        {
+            mosquitto.Kill();
+            await mosquitto.WaitForExitAsync();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static string FindMosquitto()
+    {
+        foreach (var path in new[] { "/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto" })
+        {
+            if (File.Exists(path))
+            {
+                return path;
+            }
+        }
+
+        Assert.Fail("mosquitto is not installed; .ci/run installs it (apt-get install mosquitto).");
+        return "";
+    }
+
+    private static async Task WaitForPort(int port)
+    {
+        var deadline = DateTime.UtcNow + TestClient.Patience;
+        while (true)
+        {
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpClient();
+                await probe.ConnectAsync("127.0.0.1", port);
+                return;
+            }
+            catch (System.Net.Sockets.SocketException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20);
+            }
+        }
+    }
+}
