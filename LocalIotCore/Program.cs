@@ -69,13 +69,19 @@ Console.WriteLine("  Data directory:    " + server.DataDirectory);
 Console.WriteLine("  Device certificate: dotnet run --project LocalIotCore -- mint-device-cert <thing> --data-dir " + options.DataDirectory);
 Console.WriteLine("Ctrl+C to stop.");
 var stop = new TaskCompletionSource();
-Console.CancelKeyPress += (_, e) =>
+// SIGINT (Ctrl+C) and SIGTERM (kill, systemd) stop the server gracefully.
+using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, context =>
 {
-    e.Cancel = true;
+    context.Cancel = true;
     stop.TrySetResult();
-};
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.TrySetResult();
+});
+using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    stop.TrySetResult();
+});
 await stop.Task;
+Console.WriteLine("LocalIotCore stopping.");
 return 0;
 
 static string Usage() => """

@@ -253,7 +253,7 @@ public sealed class DeviceAgent
         }
 
         State = LinkState.WaitingToRetry;
-        Emit(new Log(AgentLogLevel.Warning, why + ". Retrying in " + FormatSeconds(delay) + " (attempt " + _attempt + ", backoff cap " + FormatSeconds(cap) + ")."));
+        Emit(new Log(AgentLogLevel.Warning, why.TrimEnd('.') + ". Retrying in " + FormatSeconds(delay) + " (attempt " + _attempt + ", backoff cap " + FormatSeconds(cap) + ")."));
         Emit(new StartTimer(AgentTimer.Reconnect, delay));
     }
 
