@@ -191,4 +191,23 @@ public sealed class MqttNetConnectionTests
         StringAssert.Contains(refused.Message, "client id 'pump-9'");
         Assert.IsFalse(device.IsConnected);
     }
+
+    [TestMethod]
+    public async Task Certificate_files_are_read_at_each_connect_so_a_rotated_certificate_needs_no_rebuild()
+    {
+        using var pki = new TestPki();
+        using var other = new TestPki();
+        await using var broker = new TestBroker(pki);
+        await broker.StartAsync();
+        // Start with a certificate the broker does not trust.
+        File.Copy(other.CertificatePath, pki.CertificatePath, overwrite: true);
+        File.Copy(other.PrivateKeyPath, pki.PrivateKeyPath, overwrite: true);
+        await using var device = Connection(pki, broker.TlsPort);
+        await Assert.ThrowsExactlyAsync<MqttConnectException>(() => device.ConnectAsync(CancellationToken.None));
+
+        // Rotate the files in place; the same connection object picks them up on its next attempt.
+        pki.MintDevice("pump-1", pki.CertificatePath, pki.PrivateKeyPath);
+        await device.ConnectAsync(CancellationToken.None);
+        Assert.IsTrue(device.IsConnected);
+    }
 }

@@ -170,79 +170,63 @@ public sealed class ShadowService : IShadowService
 
     public ShadowResponse Get(ShadowId id, ReadOnlySpan<byte> payload)
     {
-        var now = _time.GetUtcNow().ToUnixTimeSeconds();
-        var reply = id.TopicPrefix + "/get/";
-        if (ValidateOptional(id, payload, now, reply, out var token) is ShadowResponse invalid)
-        {
-            return invalid;
-        }
-
         lock (_gate)
         {
-            if (!_shadows.TryGetValue(id, out var shadow) || shadow.Deleted)
+            if (Existing(id, payload, "/get/", out var shadow, out var token, out var now) is ShadowResponse rejected)
             {
-                return Reject(reply, 404, "No shadow exists with name: '" + (id.ShadowName ?? id.ThingName) + "'", now, token);
+                return rejected;
             }
 
-            var state = new JsonObject();
-            if (shadow.Desired.Count > 0)
+            var document = Snapshot(shadow!);
+            if (Delta(shadow!.Desired, shadow.Reported) is JsonObject delta)
             {
-                state["desired"] = shadow.Desired.DeepClone();
+                document["state"]!["delta"] = delta;
             }
 
-            if (shadow.Reported.Count > 0)
-            {
-                state["reported"] = shadow.Reported.DeepClone();
-            }
-
-            if (Delta(shadow.Desired, shadow.Reported) is JsonObject delta)
-            {
-                state["delta"] = delta;
-            }
-
-            var metadata = new JsonObject();
-            if (shadow.DesiredMetadata.Count > 0)
-            {
-                metadata["desired"] = shadow.DesiredMetadata.DeepClone();
-            }
-
-            if (shadow.ReportedMetadata.Count > 0)
-            {
-                metadata["reported"] = shadow.ReportedMetadata.DeepClone();
-            }
-
-            var document = new JsonObject { ["state"] = state, ["metadata"] = metadata, ["version"] = shadow.Version, ["timestamp"] = now };
+            document["timestamp"] = now;
             AddToken(document, token);
             var body = Bytes(document);
-            return new ShadowResponse(200, body, [new ShadowMessage(reply + "accepted", body)]);
+            return new ShadowResponse(200, body, [new ShadowMessage(id.TopicPrefix + "/get/accepted", body)]);
         }
     }
 
     public ShadowResponse Delete(ShadowId id, ReadOnlySpan<byte> payload)
     {
-        var now = _time.GetUtcNow().ToUnixTimeSeconds();
-        var reply = id.TopicPrefix + "/delete/";
-        if (ValidateOptional(id, payload, now, reply, out var token) is ShadowResponse invalid)
-        {
-            return invalid;
-        }
-
         lock (_gate)
         {
-            if (!_shadows.TryGetValue(id, out var shadow) || shadow.Deleted)
+            if (Existing(id, payload, "/delete/", out var shadow, out var token, out var now) is ShadowResponse rejected)
             {
-                return Reject(reply, 404, "No shadow exists with name: '" + (id.ShadowName ?? id.ThingName) + "'", now, token);
+                return rejected;
             }
 
             // Deleting does not reset the version: a re-created shadow continues the numbering.
-            var deleted = new StoredShadow(id, [], [], [], [], shadow.Version, now, Deleted: true);
+            var deleted = new StoredShadow(id, [], [], [], [], shadow!.Version, now, Deleted: true);
             _store.Save(deleted);
             _shadows[id] = deleted;
             var answer = new JsonObject { ["version"] = shadow.Version, ["timestamp"] = now };
             AddToken(answer, token);
             var body = Bytes(answer);
-            return new ShadowResponse(200, body, [new ShadowMessage(reply + "accepted", body)]);
+            return new ShadowResponse(200, body, [new ShadowMessage(id.TopicPrefix + "/delete/accepted", body)]);
         }
+    }
+
+    /// <summary>Validates a get/delete request and finds the shadow; a rejection (400, 404, ...) otherwise.</summary>
+    private ShadowResponse? Existing(ShadowId id, ReadOnlySpan<byte> payload, string operation, out StoredShadow? shadow, out string? token, out long now)
+    {
+        now = _time.GetUtcNow().ToUnixTimeSeconds();
+        shadow = null;
+        var reply = id.TopicPrefix + operation;
+        if (ValidateOptional(id, payload, now, reply, out token) is ShadowResponse invalid)
+        {
+            return invalid;
+        }
+
+        if (!_shadows.TryGetValue(id, out shadow) || shadow.Deleted)
+        {
+            return Reject(reply, 404, "No shadow exists with name: '" + (id.ShadowName ?? id.ThingName) + "'", now, token);
+        }
+
+        return null;
     }
 
     // ---- Validation --------------------------------------------------------------------------
