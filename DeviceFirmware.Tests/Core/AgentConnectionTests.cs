@@ -45,6 +45,7 @@ public sealed class AgentConnectionTests
         Assert.IsTrue(reported.GetProperty("connected").GetBoolean(), "connected is a JSON boolean true");
         Assert.AreEqual("OFF", reported.GetProperty("MOTOR").GetString());
         Assert.AreEqual("1.2.3", reported.GetProperty("firmwareVersion").GetString());
+        Assert.AreEqual("unknown", reported.GetProperty("hardware").GetString());
         Assert.AreEqual("BME280", reported.GetProperty("sensor").GetProperty("model").GetString());
         Assert.AreEqual("ok", reported.GetProperty("sensor").GetProperty("status").GetString());
         Assert.AreEqual(60, reported.GetProperty("telemetryIntervalSeconds").GetInt32());

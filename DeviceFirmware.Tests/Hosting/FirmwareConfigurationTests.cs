@@ -72,6 +72,7 @@ public sealed class FirmwareConfigurationTests
         Assert.AreEqual("pump-1", configuration.Mqtt.ClientId, "the client id defaults to the thing name");
         var settings = configuration.ToAgentSettings("1.0.0");
         Assert.AreEqual(PowerOnState.Last, settings.PowerOnState);
+        Assert.AreEqual("Simulated", settings.Hardware);
         Assert.AreEqual(TimeSpan.FromMinutes(15), settings.MaximumOnTime);
         Assert.IsNull(settings.OfflineFailSafe);
         Assert.AreEqual(TimeSpan.FromSeconds(5), settings.TelemetryInterval);

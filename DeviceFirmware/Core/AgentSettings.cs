@@ -23,6 +23,9 @@ public sealed class AgentSettings
 
     public string FirmwareVersion { get; init; } = "0.0.0";
 
+    /// <summary>Reported as <c>reported.hardware</c> so an operator can tell a simulated device from a real one.</summary>
+    public string Hardware { get; init; } = "unknown";
+
     public string? WillTopic { get; init; }
 
     public string? TelemetryTopic { get; init; }

@@ -991,6 +991,7 @@ public sealed class DeviceAgent
             Connected = true,
             TelemetryIntervalSeconds = (int)_telemetryInterval.TotalSeconds,
             FirmwareVersion = _settings.FirmwareVersion,
+            Hardware = _settings.Hardware,
             SensorModel = _sensorModel,
             SensorStatus = _sensorStatus ?? "unknown",
             LastMotorChange = _lastMotorChange,

@@ -18,6 +18,8 @@ internal sealed class ShadowReport
 
     public string? FirmwareVersion { get; set; }
 
+    public string? Hardware { get; set; }
+
     public string? SensorModel { get; set; }
 
     public string? SensorStatus { get; set; }
@@ -31,7 +33,7 @@ internal sealed class ShadowReport
     public string? DesiredMotor { get; set; }
 
     public bool IsEmpty =>
-        Connected is null && Motor is null && TelemetryIntervalSeconds is null && FirmwareVersion is null &&
+        Connected is null && Motor is null && TelemetryIntervalSeconds is null && FirmwareVersion is null && Hardware is null &&
         SensorModel is null && SensorStatus is null && Errors.Count == 0 && LastMotorChange is null && DesiredMotor is null;
 
     public byte[] ToJson(string clientToken)
@@ -67,6 +69,11 @@ internal sealed class ShadowReport
             if (FirmwareVersion is not null)
             {
                 w.WriteString(ShadowKeys.FirmwareVersion, FirmwareVersion);
+            }
+
+            if (Hardware is not null)
+            {
+                w.WriteString(ShadowKeys.Hardware, Hardware);
             }
 
             if (SensorModel is not null || SensorStatus is not null)
@@ -134,6 +141,7 @@ public static class ShadowKeys
     public const string Off = "OFF";
     public const string TelemetryIntervalSeconds = "telemetryIntervalSeconds";
     public const string FirmwareVersion = "firmwareVersion";
+    public const string Hardware = "hardware";
     public const string Sensor = "sensor";
     public const string Errors = "errors";
     public const string LastMotorChange = "lastMotorChange";

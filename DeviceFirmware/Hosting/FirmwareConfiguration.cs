@@ -64,6 +64,7 @@ public sealed class FirmwareConfiguration
     {
         ThingName = Device.ThingName,
         FirmwareVersion = firmwareVersion,
+        Hardware = Device.HardwareMode.ToString(),
         WillTopic = Mqtt.WillTopic,
         TelemetryTopic = Telemetry.Topic,
         TelemetryInterval = TimeSpan.FromSeconds(Telemetry.IntervalSeconds),
