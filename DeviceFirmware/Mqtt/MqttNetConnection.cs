@@ -70,7 +70,7 @@ public sealed class MqttNetConnection : IMqttConnection
         {
             _client = null;
             client.Dispose();
-            throw new MqttConnectException(TlsDiagnosis.Explain(ex, _options.Endpoint, _options.Port, timeout, _serverCertificateProblem), ex);
+            throw new MqttConnectException(TlsDiagnosis.Explain(ex, _options.Endpoint, _options.Port, timeout, _serverCertificateProblem, _options.UseTls), ex);
         }
         catch
         {

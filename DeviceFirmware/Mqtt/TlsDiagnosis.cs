@@ -35,12 +35,24 @@ public static class TlsDiagnosis
 
     /// <summary>Explains a failed connect attempt. <paramref name="serverCertificateProblem"/> is what
     /// the server-certificate check found, if it refused the broker.</summary>
-    public static string Explain(Exception error, string endpoint, int port, TimeSpan timeout, string? serverCertificateProblem)
+    public static string Explain(Exception error, string endpoint, int port, TimeSpan timeout, string? serverCertificateProblem, bool mutualTls = true)
     {
         ArgumentNullException.ThrowIfNull(error);
         if (serverCertificateProblem is not null)
         {
             return "The broker at " + endpoint + ":" + port + " presented a certificate this device does not trust: " + serverCertificateProblem;
+        }
+
+        if (ClosedByPeer(error) && !mutualTls)
+        {
+            return "The broker at " + endpoint + ":" + port + " closed the connection before accepting it.";
+        }
+
+        if (ClosedByPeer(error))
+        {
+            // With TLS 1.3 the broker checks the client certificate after the client's side of the
+            // handshake is done; a refusal then shows up as the connection closing or resetting.
+            return "The broker at " + endpoint + ":" + port + " closed the connection before accepting it — with mutual TLS this usually means it refused the device certificate (not registered, not active, or signed by a CA it does not trust), or its policy refused the client id.";
         }
 
         for (var e = error; e is not null; e = e.InnerException)
@@ -60,10 +72,6 @@ public static class TlsDiagnosis
                         " — the broker probably refused the device certificate (not registered, not active, or signed by a CA it does not trust).";
                 case OperationCanceledException or TimeoutException or MQTTnet.Exceptions.MqttCommunicationTimedOutException:
                     return "No connection to " + endpoint + ":" + port + " within " + timeout.TotalSeconds + " s (connect timeout).";
-                case MQTTnet.Adapter.MqttConnectingFailedException closed when closed.InnerException is MQTTnet.Exceptions.MqttCommunicationException:
-                    // With TLS 1.3 the broker checks the client certificate after the client's side of the
-                    // handshake is done, so a refusal shows up as the connection closing before CONNACK.
-                    return "The broker at " + endpoint + ":" + port + " closed the connection before accepting it — with mutual TLS this usually means it refused the device certificate (not registered, not active, or signed by a CA it does not trust), or its policy refused the client id.";
                 case MQTTnet.Adapter.MqttConnectingFailedException refused:
                     // MQTTnet 5 names the CONNACK result code in the message, e.g. "(NotAuthorized)".
                     return "The broker refused the connection: " + refused.Message +
@@ -71,11 +79,6 @@ public static class TlsDiagnosis
                             ? " Its policy may not allow this client id or certificate (AWS: the client id must be the thing name the policy allows)."
                             : "");
             }
-        }
-
-        if (ContainsHandshakeEnd(error))
-        {
-            return "The connection to " + endpoint + ":" + port + " closed during the TLS handshake — the broker probably refused the device certificate (not registered, not active, or signed by a CA it does not trust).";
         }
 
         return "Connecting to " + endpoint + ":" + port + " failed: " + Innermost(error).Message;
@@ -133,13 +136,17 @@ public static class TlsDiagnosis
         return string.Join("; ", reasons) + ".";
     }
 
-    private static bool ContainsHandshakeEnd(Exception error)
+    /// <summary>The peer closed or reset an established TCP connection (not: nothing listening, DNS, timeout).</summary>
+    private static bool ClosedByPeer(Exception error)
     {
         for (var e = error; e is not null; e = e.InnerException)
         {
-            if (e is IOException && e.Message.Contains("handshake", StringComparison.OrdinalIgnoreCase))
+            switch (e)
             {
-                return true;
+                case SocketException socket when socket.SocketErrorCode is SocketError.ConnectionReset or SocketError.NotConnected or SocketError.ConnectionAborted or SocketError.Shutdown:
+                case IOException io when io.Message.Contains("handshake", StringComparison.OrdinalIgnoreCase):
+                case MQTTnet.Exceptions.MqttCommunicationException communication when communication.Message.Contains("closed", StringComparison.OrdinalIgnoreCase):
+                    return true;
             }
         }
 
