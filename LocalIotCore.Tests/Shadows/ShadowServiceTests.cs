@@ -245,4 +245,47 @@ public sealed class ShadowServiceTests
         Assert.AreEqual(200, accepted);
         Assert.AreEqual(200, (int)JsonNode.Parse(_service.Get(Pump, []).Body)!["version"]!);
     }
+
+    [TestMethod]
+    [DataRow("{\"state\":{\"reported\":{\"a\":1,\"a\":2}}}")]
+    [DataRow("{\"state\":{\"reported\":{}},\"state\":{\"desired\":{}}}")]
+    public void Duplicate_keys_are_400_not_a_crash(string payload)
+    {
+        var response = _service.Update(Pump, B(payload));
+        Assert.AreEqual(400, response.StatusCode);
+        Assert.AreEqual(404, _service.Get(Pump, []).StatusCode, "nothing was stored");
+    }
+
+    [TestMethod]
+    public void A_failing_store_answers_500_and_keeps_the_shadow_as_it_was()
+    {
+        var store = new FailingStore();
+        var service = new ShadowService(store, _time);
+        service.Update(Pump, B("{\"state\":{\"reported\":{\"a\":1}}}"));
+        store.Fail = true;
+        var response = service.Update(Pump, B("{\"state\":{\"reported\":{\"a\":2}},\"clientToken\":\"f\"}"));
+        Assert.AreEqual(500, response.StatusCode);
+        StringAssert.EndsWith(response.Messages[0].Topic, "/update/rejected");
+        store.Fail = false;
+        Assert.AreEqual(1, (int)JsonNode.Parse(service.Get(Pump, []).Body)!["state"]!["reported"]!["a"]!);
+    }
+
+    private sealed class FailingStore : IShadowStore
+    {
+        private readonly InMemoryShadowStore _inner = new();
+
+        public bool Fail { get; set; }
+
+        public IReadOnlyList<StoredShadow> LoadAll() => _inner.LoadAll();
+
+        public void Save(StoredShadow shadow)
+        {
+            if (Fail)
+            {
+                throw new IOException("disk full");
+            }
+
+            _inner.Save(shadow);
+        }
+    }
 }

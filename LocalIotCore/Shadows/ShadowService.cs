@@ -125,7 +125,11 @@ public sealed class ShadowService : IShadowService
             }
 
             var updated = new StoredShadow(id, desired, reported, desiredMetadata, reportedMetadata, currentVersion + 1, now, Deleted: false);
-            _store.Save(updated);
+            if (TrySave(updated) is string failure)
+            {
+                return Reject(reply, 500, failure, now, token);
+            }
+
             _shadows[id] = updated;
 
             var messages = new List<ShadowMessage>();
@@ -201,12 +205,30 @@ public sealed class ShadowService : IShadowService
 
             // Deleting does not reset the version: a re-created shadow continues the numbering.
             var deleted = new StoredShadow(id, [], [], [], [], shadow!.Version, now, Deleted: true);
-            _store.Save(deleted);
+            if (TrySave(deleted) is string failure)
+            {
+                return Reject(id.TopicPrefix + "/delete/", 500, failure, now, token);
+            }
+
             _shadows[id] = deleted;
             var answer = new JsonObject { ["version"] = shadow.Version, ["timestamp"] = now };
             AddToken(answer, token);
             var body = Bytes(answer);
             return new ShadowResponse(200, body, [new ShadowMessage(id.TopicPrefix + "/delete/accepted", body)]);
+        }
+    }
+
+    /// <summary>Stores a change; a storage fault becomes a 500 answer and the shadow stays as it was.</summary>
+    private string? TrySave(StoredShadow shadow)
+    {
+        try
+        {
+            _store.Save(shadow);
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            return "Internal service failure (the shadow store failed: " + ex.Message + ")";
         }
     }
 
@@ -254,8 +276,10 @@ public sealed class ShadowService : IShadowService
         try
         {
             root = JsonNode.Parse(payload, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
+            // JsonNode builds objects lazily and only then notices a duplicate key: build it all now.
+            Depth(root);
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or ArgumentException)
         {
             return Reject(reply, 400, "Payload contains invalid json", now, null);
         }
