@@ -36,7 +36,7 @@ public static class HttpApi
                 list.Add((JsonNode)notification.ToJson());
             }
 
-            return WriteAsync(context, 200, new JsonObject { ["notifications"] = list });
+            return WriteAsync(context, 200, new JsonObject { ["notifications"] = list, ["pendingChecks"] = notifier?.PendingChecks ?? 0 });
         }));
         app.MapPost("/api/fanout", (RequestDelegate)(context => FanOutAsync(context, router, publish, connections)));
     }

@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Firmware.EndToEnd.Harness;
+
+namespace Firmware.EndToEnd.Tests;
+
+/// <summary>
+/// The scenarios that run against both brokers. Each takes a started rig (LocalIotCore, maybe
+/// mosquitto, the fault proxy and the telemetry consumer) and drives the firmware as a real process.
+/// Waits are deadlines on conditions, never fixed sleeps, except where a test must show that
+/// something does NOT happen within a period (a notification): there it waits that period, named.
+/// </summary>
+internal static class Scenarios
+{
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    /// <summary>1. desired.MOTOR ON/OFF switches the relay and reported follows; a change made while the firmware is stopped applies at its next start.</summary>
+    public static async Task MotorFollowsDesired(Rig rig)
+    {
+        rig.StartFirmware();
+        await rig.WaitForFirmwareOnlineAsync(Patience);
+
+        await Desire(rig, "{\"MOTOR\":\"ON\"}");
+        await rig.Until(() => MotorApplied(rig, on: true), Patience, "relay ON, reported.MOTOR ON, no delta left");
+        await Desire(rig, "{\"MOTOR\":\"OFF\"}");
+        await rig.Until(() => MotorApplied(rig, on: false), Patience, "relay OFF, reported.MOTOR OFF, no delta left");
+        Assert.AreEqual(2, rig.RelayActuations, "one actuation per command");
+
+        Assert.AreEqual(0, await rig.StopFirmwareAsync(), "SIGTERM stops the firmware cleanly");
+        Assert.IsFalse(await rig.Shadow.ConnectedAsync(), "the clean stop reported connected=false");
+
+        await Desire(rig, "{\"MOTOR\":\"ON\"}");
+        rig.StartFirmware();
+        await rig.WaitForFirmwareOnlineAsync(Patience);
+        await rig.Until(() => MotorApplied(rig, on: true), Patience, "the change made while stopped applied at start");
+        Assert.AreEqual(3, rig.RelayActuations);
+    }
+
+    /// <summary>2. kill -9: the will turns the flag false within 1.5 x keep-alive; the notifier fires once after grace; a restart within grace sends none.</summary>
+    public static async Task<TimeSpan> CrashTurnsFlagFalseAndNotifiesOnce(Rig rig)
+    {
+        var grace = TimeSpan.FromSeconds(rig.Options.GraceSeconds);
+        var flagBound = TimeSpan.FromSeconds(rig.Options.KeepAliveSeconds * 1.5 + 5);
+        rig.StartFirmware();
+        await rig.WaitForFirmwareOnlineAsync(Patience);
+        Assert.AreEqual(0, await rig.Shadow.NotificationCountAsync());
+
+        var watch = Stopwatch.StartNew();
+        await rig.KillFirmwareAsync();
+        await rig.Until(async () => await rig.Shadow.ConnectedAsync() == false, flagBound, "connected=false through the will and the rule");
+        var flagDelay = watch.Elapsed;
+        await rig.Until(async () => await rig.Shadow.NotificationCountAsync() >= 1, grace + Patience, "a notification after the grace period");
+        Assert.IsTrue(watch.Elapsed >= grace, "the notification waited the grace period (" + watch.Elapsed + ")");
+        // Absence needs a period: one more grace period shows the outage is notified once, not again.
+        await Task.Delay(grace + TimeSpan.FromSeconds(1));
+        Assert.AreEqual(1, await rig.Shadow.NotificationCountAsync(), "one outage, one notification");
+
+        rig.StartFirmware();
+        await rig.WaitForFirmwareOnlineAsync(Patience);
+        await rig.KillFirmwareAsync();
+        await rig.Until(async () => await rig.Shadow.ConnectedAsync() == false, flagBound, "connected=false after the second crash");
+        rig.StartFirmware();
+        await rig.WaitForFirmwareOnlineAsync(Patience);
+        await Task.Delay(grace + TimeSpan.FromSeconds(1));
+        Assert.AreEqual(1, await rig.Shadow.NotificationCountAsync(), "a device back within grace is not notified");
+        Assert.IsTrue(await rig.Shadow.ConnectedAsync() == true);
+        return flagDelay;
+    }
+
+    /// <summary>3. Blackhole, reset and a slow link through the proxy: the firmware notices, reconnects once the path is back, and telemetry arrives without gaps.</summary>
+    public static async Task<TelemetryTally> NetworkFaultsLoseNoTelemetry(Rig rig)
+    {
+        var detectBound = TimeSpan.FromSeconds(rig.Options.KeepAliveSeconds * 1.5 + 10);
+        rig.StartFirmware();
+        await rig.WaitForFirmwareOnlineAsync(Patience);
+        await rig.Until(() => rig.Telemetry.HighestSeq >= 0, Patience, "telemetry at the consumer");
+        var firstSeq = rig.Telemetry.HighestSeq;
+        var firmware = rig.Firmware!;
+
+        // Silent blackhole: no RST, no FIN; only keep-alive (or a missing PUBACK) can tell.
+        var mark = firmware.LineCount;
+        rig.Proxy.Inject(NetworkFault.Blackhole);
+        await firmware.WaitForLineAsync(IsLinkLost, detectBound, "that it lost the link in the blackhole", mark);
+        // The broker's side: 1.5 x keep-alive of silence, then the will sets the flag false.
+        await rig.Until(async () => await rig.Shadow.ConnectedAsync() == false, detectBound, "connected=false while the device is unreachable");
+        mark = firmware.LineCount;
+        rig.Proxy.Heal();
+        await rig.WaitForFirmwareOnlineAsync(Patience, mark);
+
+        // Reset: both sides see the drop at once.
+        mark = firmware.LineCount;
+        rig.Proxy.Inject(NetworkFault.Reset);
+        await firmware.WaitForLineAsync(IsLinkLost, Patience, "that the reset dropped the link", mark);
+        await rig.WaitForFirmwareOnlineAsync(Patience, mark);
+
+        // Slow link: the connection survives, telemetry keeps flowing, late.
+        var before = rig.Telemetry.HighestSeq;
+        rig.Proxy.Inject(NetworkFault.Slow);
+        await rig.Until(() => rig.Telemetry.HighestSeq >= before + 3, Patience, "telemetry through the slow link");
+        rig.Proxy.Heal();
+
+        // Everything produced so far arrives: in-order publishing means the newest implies the rest.
+        var target = rig.Telemetry.HighestSeq + 3;
+        await rig.Until(() => rig.Telemetry.HighestSeq >= target, Patience, "telemetry flowing again");
+        var tally = rig.Telemetry.Tally(firstSeq);
+        Assert.AreEqual(0, tally.Missing.Count, "telemetry gaps: " + tally);
+        Assert.IsTrue(await rig.Shadow.ConnectedAsync() == true, "online at the end");
+        Assert.AreEqual(0, rig.FirmwareCrashes);
+        return tally;
+    }
+
+    /// <summary>4. LocalIotCore killed and restarted on its data directory: shadow and pending checks survive; the firmware reconnects and applies what changed meanwhile.</summary>
+    public static async Task CloudRestartKeepsStateAndFirmwareCatchesUp(Rig rig)
+    {
+        rig.StartFirmware();
+        await rig.WaitForFirmwareOnlineAsync(Patience);
+        await Desire(rig, "{\"MOTOR\":\"ON\"}");
+        await rig.Until(() => MotorApplied(rig, on: true), Patience, "relay ON before the restart");
+        var versionBefore = (int)(await rig.Shadow.ShadowAsync())!["version"]!;
+
+        // Another thing goes offline: its notifier check is pending when the cloud dies.
+        using var other = new ShadowApi(rig.HttpPort, "pump-2");
+        Assert.AreEqual(200, (await other.UpdateAsync("{\"state\":{\"reported\":{\"connected\":true}}}")).Status);
+        Assert.AreEqual(200, (await other.UpdateAsync("{\"state\":{\"reported\":{\"connected\":false}}}")).Status);
+        Assert.IsTrue(await rig.Shadow.PendingChecksAsync() >= 1, "pump-2's check is pending");
+
+        // Keep the firmware away while the cloud is down and while the desired state changes.
+        rig.Proxy.Inject(NetworkFault.Refuse);
+        await rig.KillCloudAsync();
+        if (rig.Options.Broker == BrokerKind.Mosquitto)
+        {
+            await rig.RestartMosquittoAsync();
+        }
+
+        var mark = rig.Firmware!.LineCount;
+        await rig.StartCloudAsync();
+        var document = (await rig.Shadow.ShadowAsync())!;
+        Assert.AreEqual("ON", (string?)document["state"]!["reported"]!["MOTOR"], "the shadow survived the restart");
+        Assert.IsTrue((int)document["version"]! >= versionBefore, "versions never go back");
+        Assert.IsTrue(await rig.Shadow.PendingChecksAsync() >= 1, "the pending check survived the restart");
+
+        await Desire(rig, "{\"MOTOR\":\"OFF\"}");
+        rig.Proxy.Heal();
+        await rig.WaitForFirmwareOnlineAsync(Patience, mark);
+        await rig.Until(() => MotorApplied(rig, on: false), Patience, "the change made while the cloud was away, applied after the reconnect");
+        await rig.Until(async () => await other.NotificationCountAsync() == 1, Patience, "the persisted check fired after the restart");
+        Assert.AreEqual(0, rig.FirmwareCrashes);
+    }
+
+    public static async Task Desire(Rig rig, string desiredJson)
+    {
+        var (status, body) = await rig.Shadow.DesireAsync(desiredJson);
+        Assert.AreEqual(200, status, body);
+    }
+
+    public static async Task<bool> MotorApplied(Rig rig, bool on)
+    {
+        var document = await rig.Shadow.ShadowAsync();
+        return rig.RelayIsOn == on
+            && (string?)document?["state"]?["reported"]?["MOTOR"] == (on ? "ON" : "OFF")
+            && document?["state"]?["delta"]?["MOTOR"] is null;
+    }
+
+    public static bool IsLinkLost(string line) =>
+        line.Contains("Connection to ", StringComparison.Ordinal) && line.Contains(" lost", StringComparison.Ordinal);
+
+    public static JsonNode? Errors(JsonNode? reported) => reported?["errors"];
+}

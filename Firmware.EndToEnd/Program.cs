@@ -1,0 +1,3 @@
+using Firmware.EndToEnd.Soak;
+
+return await SoakRun.MainAsync(args).ConfigureAwait(false);
