@@ -106,6 +106,10 @@ public sealed class AgentShadowTests
         StringAssert.StartsWith(summary, "ignored 4 unknown setting(s) whose names cannot be listed");
         StringAssert.EndsWith(summary, " on update/delta");
         Assert.IsTrue(summary.Length <= DeviceAgent.MaximumMessageErrorLength);
+
+        // The same keys again: the summary stands, nothing is cleared and re-reported.
+        var again = h.Delta("{\"bad key$\":2,\"message\":2,\"" + longName + "\":2,\"z9\":1}", 3);
+        Assert.AreEqual(0, h.Reports(again).Count + h.Reports(h.Advance(TimeSpan.FromSeconds(10))).Count);
     }
 
     [TestMethod]

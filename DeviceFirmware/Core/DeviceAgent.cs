@@ -751,8 +751,6 @@ public sealed class DeviceAgent
     private void ApplyDesired(JsonElement desired, DateTimeOffset now, string topic, bool complete)
     {
         var report = new ShadowReport();
-        // A valid document arrived: the last refused one no longer describes the device.
-        ClearMessageError(report);
         var unlisted = 0;
         if (desired.ValueKind == JsonValueKind.Object)
         {
@@ -786,6 +784,11 @@ public sealed class DeviceAgent
         {
             SetMessageError(topic, "ignored " + unlisted + " unknown setting(s) whose names cannot be listed (more than " + MaximumReportedUnknownKeys +
                 ", or not 1-" + MaximumReportedKeyLength + " letters, digits, '_' or '-')", report, now);
+        }
+        else
+        {
+            // A valid document arrived: the last refused one no longer describes the device.
+            ClearMessageError(report);
         }
 
         if (!report.IsEmpty)
