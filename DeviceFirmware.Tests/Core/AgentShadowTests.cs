@@ -67,16 +67,245 @@ public sealed class AgentShadowTests
     }
 
     [TestMethod]
-    public void Unknown_desired_keys_are_logged_once_and_ignored()
+    public void Unknown_desired_keys_are_reported_once_and_ignored()
     {
         var h = new AgentHarness();
         h.StartOnline();
         var first = h.Delta("{\"COLOR\":\"red\",\"MOTOR\":\"ON\"}", 2);
         var second = h.Delta("{\"COLOR\":\"blue\"}", 3);
         Assert.IsTrue(AgentHarness.Logged(first, "'COLOR'"));
+        Assert.AreEqual("unknown setting; ignored", ReportedError(h.Reports(first), "COLOR"));
         Assert.IsFalse(AgentHarness.Logged(second, "'COLOR'"));
-        Assert.AreEqual(0, h.Reports(second).Count);
+        Assert.AreEqual(0, h.Reports(second).Count, "already reported");
         Assert.IsTrue(h.RelayPin, "known keys next to an unknown one still apply");
+    }
+
+    [TestMethod]
+    public void Unknown_keys_are_listed_up_to_a_bound_and_unsafe_names_are_only_counted()
+    {
+        var h = new AgentHarness();
+        h.StartOnline();
+        var longName = new string('k', DeviceAgent.MaximumReportedKeyLength + 1);
+        var actions = h.Delta("{\"a1\":1,\"a2\":{\"x\":1},\"a3\":[1],\"a4\":null,\"a5\":true,\"a6\":1,\"" + longName + "\":1,\"bad key$\":1,\"message\":1,\"MOTOR\":\"ON\"}", 2);
+        Assert.IsTrue(h.RelayPin);
+        var errors = AgentHarness.Reported(h.Reports(actions)[0]).GetProperty("errors");
+        var listed = 0;
+        foreach (var entry in errors.EnumerateObject())
+        {
+            if (entry.Value.ValueKind == JsonValueKind.String && entry.Value.GetString() == "unknown setting; ignored")
+            {
+                listed++;
+                StringAssert.StartsWith(entry.Name, "a");
+            }
+        }
+
+        Assert.AreEqual(DeviceAgent.MaximumReportedUnknownKeys, listed);
+        Assert.IsFalse(errors.TryGetProperty(longName, out _));
+        Assert.IsFalse(errors.TryGetProperty("bad key$", out _));
+        var summary = errors.GetProperty("message").GetString()!;
+        StringAssert.StartsWith(summary, "ignored 4 unknown setting(s) whose names cannot be listed");
+        StringAssert.EndsWith(summary, " on update/delta");
+        Assert.IsTrue(summary.Length <= DeviceAgent.MaximumMessageErrorLength);
+
+        // The same keys again: the summary stands, nothing is cleared and re-reported.
+        var again = h.Delta("{\"bad key$\":2,\"message\":2,\"" + longName + "\":2,\"z9\":1}", 3);
+        Assert.AreEqual(0, h.Reports(again).Count + h.Reports(h.Advance(TimeSpan.FromSeconds(10))).Count);
+    }
+
+    [TestMethod]
+    public void A_fetch_without_the_unknown_key_clears_its_error_and_stale_ones_from_an_earlier_run()
+    {
+        var h = new AgentHarness();
+        h.StartOnline("{\"state\":{\"reported\":{\"connected\":true,\"errors\":{\"OLD\":\"unknown setting; ignored\"}},\"delta\":{\"COLOR\":\"red\"}},\"version\":1}");
+        Assert.AreEqual("unknown setting; ignored", ReportedError(h.Reports(h.All), "COLOR"));
+        Assert.AreEqual(JsonValueKind.Null, ReportedErrorKind(h.Reports(h.All), "OLD"), "an entry this run does not stand behind is deleted");
+
+        h.Send(new ConnectionLost("gone"));
+        h.Advance(TimeSpan.FromSeconds(2));
+        h.Send(new ConnectSucceeded());
+        var fetched = h.Deliver(h.Topics.GetAccepted, "{\"state\":{\"reported\":{\"connected\":true}},\"version\":3}");
+        Assert.AreEqual(JsonValueKind.Null, ReportedErrorKind(h.Reports(fetched), "COLOR"), "desired.COLOR was removed");
+    }
+
+    [TestMethod]
+    [DataRow("not UTF-8", "message is not valid UTF-8 on update/delta")]
+    [DataRow("malformed", "message is not valid JSON (line 1, byte 11) on update/delta")]
+    [DataRow("array", "message is an array, not a JSON object on update/delta")]
+    [DataRow("string", "message is a string, not a JSON object on update/delta")]
+    [DataRow("oversized", "message of 65537 bytes is larger than the 65536-byte limit on update/delta")]
+    [DataRow("no state", "delta has no state object on update/delta")]
+    [DataRow("deep", "desired state is nested deeper than 6 levels on update/delta")]
+    [DataRow("very deep", "message is not valid JSON (line 1, byte 81) on update/delta")]
+    public void A_delta_refused_whole_moves_nothing_and_says_why_in_the_shadow(string kind, string expected)
+    {
+        var h = new AgentHarness();
+        h.StartOnline();
+        var actions = h.Send(new MessageReceived(h.Topics.UpdateDelta, BadDelta(kind)));
+        Assert.AreEqual(0, AgentHarness.OfType<SetRelay>(actions).Count, "never actuate on invalid input");
+        Assert.IsFalse(h.RelayPin);
+        Assert.AreEqual(expected, ReportedError(h.Reports(actions), "message"));
+        Assert.IsTrue(AgentHarness.Logged(actions, "Ignored"));
+        Assert.AreEqual(LinkState.Connected, h.Agent.State);
+    }
+
+    [TestMethod]
+    public void A_refused_get_accepted_is_reported_with_its_topic()
+    {
+        var h = new AgentHarness();
+        h.Start();
+        h.Send(new ConnectSucceeded());
+        var actions = h.Deliver(h.Topics.GetAccepted, "{\"state\":{\"delta\":{\"MOTOR\":\"ON\"");
+        Assert.IsFalse(h.RelayPin);
+        StringAssert.EndsWith(ReportedError(h.Reports(actions), "message"), " on get/accepted");
+    }
+
+    [TestMethod]
+    public void Seven_levels_of_desired_state_are_refused_even_beside_a_valid_MOTOR_and_six_are_not()
+    {
+        var h = new AgentHarness();
+        h.StartOnline();
+        var refused = h.Delta("{\"MOTOR\":\"ON\",\"x\":" + Nested(6) + "}", 2);
+        Assert.IsFalse(h.RelayPin, "a message the shadow service could not have sent moves nothing");
+        Assert.AreEqual("desired state is nested deeper than 6 levels on update/delta", ReportedError(h.Reports(refused), "message"));
+
+        h.Delta("{\"MOTOR\":\"ON\",\"x\":" + Nested(5) + "}", 3);
+        Assert.IsTrue(h.RelayPin, "six levels is AWS's maximum, not beyond it");
+    }
+
+    [TestMethod]
+    public void A_refused_delta_does_not_advance_the_version()
+    {
+        var h = new AgentHarness();
+        h.StartOnline();
+        h.Deliver(h.Topics.UpdateDelta, "{\"state\":[1],\"version\":999}");
+        h.Delta("{\"MOTOR\":\"ON\"}", 2);
+        Assert.IsTrue(h.RelayPin, "the next real delta is not mistaken for a stale one");
+    }
+
+    [TestMethod]
+    public void A_flood_of_bad_messages_is_reported_at_most_once_per_interval_and_the_latest_reason_wins()
+    {
+        var h = new AgentHarness();
+        h.StartOnline();
+        var reports = 0;
+        for (var i = 0; i < 1000; i++)
+        {
+            var payload = i == 999 ? "[\"last\"]" : "{\"state\":" + i;
+            reports += h.Reports(h.Deliver(h.Topics.UpdateDelta, payload)).Count;
+            reports += h.Reports(h.Advance(TimeSpan.FromMilliseconds(10))).Count;
+        }
+
+        // 10 s of flood at 100 messages/s; one report at once, then at most one per 5 s.
+        Assert.IsTrue(reports <= 3, "reports: " + reports);
+        var tail = h.Advance(TimeSpan.FromSeconds(5));
+        var all = h.Reports(h.All);
+        Assert.AreEqual("message is an array, not a JSON object on update/delta", ReportedError(all, "message"), "the latest reason is what the shadow shows");
+        Assert.AreEqual(0, AgentHarness.OfType<SetRelay>(h.All).Count);
+        Assert.IsTrue(h.Reports(tail).Count <= 1);
+    }
+
+    [TestMethod]
+    public void A_valid_delta_after_a_refused_one_clears_errors_message_and_actuates()
+    {
+        var h = new AgentHarness();
+        h.StartOnline();
+        h.Deliver(h.Topics.UpdateDelta, "{\"state\":");
+        h.Deliver(h.Topics.UpdateDelta, "[1]"); // Coalesced: waits for the interval.
+        Assert.IsTrue(h.Timers.ContainsKey(AgentTimer.MessageErrorReport));
+
+        var valid = h.Delta("{\"MOTOR\":\"ON\"}", 2);
+        Assert.IsTrue(h.RelayPin);
+        Assert.AreEqual(JsonValueKind.Null, ReportedErrorKind(h.Reports(valid), "message"), "errors.message is deleted");
+        Assert.IsFalse(h.Timers.ContainsKey(AgentTimer.MessageErrorReport), "the coalesced report is dropped: nothing is wrong now");
+        Assert.AreEqual(0, h.Reports(h.Advance(TimeSpan.FromSeconds(10))).Count);
+    }
+
+    [TestMethod]
+    public void A_refusal_while_offline_waits_for_the_connect_report()
+    {
+        var h = new AgentHarness();
+        h.StartOnline();
+        h.Send(new ConnectionLost("gone"));
+        // A message still queued from the old connection is handled after the loss.
+        h.Send(new MessageReceived(h.Topics.UpdateDelta, new byte[] { 0xFF }));
+        h.Advance(TimeSpan.FromSeconds(2));
+        var connect = h.Send(new ConnectSucceeded());
+        Assert.AreEqual("message is not valid UTF-8 on update/delta", ReportedError(h.Reports(connect), "message"));
+    }
+
+    [TestMethod]
+    public void The_largest_error_report_stays_far_below_the_8_KB_shadow_limit()
+    {
+        var h = new AgentHarness();
+        h.StartOnline();
+        var keys = new System.Text.StringBuilder("{\"MOTOR\":1,\"telemetryIntervalSeconds\":\"" + new string('x', 5000) + "\"");
+        for (var i = 0; i < 50; i++)
+        {
+            keys.Append(",\"").Append(i).Append(new string('k', DeviceAgent.MaximumReportedKeyLength - 2)).Append("\":1");
+        }
+
+        h.Delta(keys.Append('}').ToString(), 2);
+        h.Deliver(h.Topics.UpdateDelta, "[" + new string('1', 1000) + "]");
+        h.Send(new ConnectionLost("gone"));
+        h.Advance(TimeSpan.FromSeconds(2));
+        var full = h.Reports(h.Send(new ConnectSucceeded()))[0];
+        Assert.IsTrue(full.Payload.Length < 2048, "full report with every error: " + full.Payload.Length + " bytes");
+    }
+
+    private static byte[] BadDelta(string kind) => kind switch
+    {
+        "not UTF-8" => [0x7B, 0x22, 0xC3, 0x28, 0x22, 0x3A, 0x31, 0x7D],
+        "malformed" => System.Text.Encoding.UTF8.GetBytes("{\"state\":{"),
+        "array" => "[\"MOTOR\",\"ON\"]"u8.ToArray(),
+        "string" => "\"ON\""u8.ToArray(),
+        "oversized" => Oversized(),
+        "no state" => "{\"version\":5,\"MOTOR\":\"ON\"}"u8.ToArray(),
+        "deep" => System.Text.Encoding.UTF8.GetBytes("{\"state\":{\"MOTOR\":\"ON\",\"a\":" + Nested(6) + "},\"version\":2}"),
+        // Deeper than the parser's own limit (64): refused as not JSON, never a crash.
+        _ => System.Text.Encoding.UTF8.GetBytes("{\"state\":{\"MOTOR\":" + new string('[', 200) + new string(']', 200) + "},\"version\":2}"),
+    };
+
+    private static byte[] Oversized()
+    {
+        var payload = new byte[DeviceAgent.MaximumShadowMessageBytes + 1];
+        payload.AsSpan().Fill((byte)' ');
+        "{\"state\":{\"MOTOR\":\"ON\"}}"u8.CopyTo(payload);
+        return payload;
+    }
+
+    /// <summary>An object <paramref name="levels"/> deep: inside a desired section it makes levels + 1.</summary>
+    private static string Nested(int levels)
+    {
+        var text = "1";
+        for (var i = 0; i < levels; i++)
+        {
+            text = "{\"n\":" + text + "}";
+        }
+
+        return text;
+    }
+
+    /// <summary>The last value reported for reported.errors.&lt;key&gt; among these reports, or null.</summary>
+    private static string? ReportedError(List<Publish> reports, string key)
+    {
+        var entry = LastErrorEntry(reports, key);
+        return entry.ValueKind == JsonValueKind.String ? entry.GetString() : null;
+    }
+
+    private static JsonValueKind ReportedErrorKind(List<Publish> reports, string key) => LastErrorEntry(reports, key).ValueKind;
+
+    private static JsonElement LastErrorEntry(List<Publish> reports, string key)
+    {
+        JsonElement last = default;
+        foreach (var report in reports)
+        {
+            if (AgentHarness.Reported(report).TryGetProperty("errors", out var errors) && errors.TryGetProperty(key, out var entry))
+            {
+                last = entry;
+            }
+        }
+
+        return last;
     }
 
     [TestMethod]
@@ -132,11 +361,11 @@ public sealed class AgentShadowTests
     [DataRow("\"x\"")]
     [DataRow("{\"state\":")]
     [DataRow("[1,2]")]
-    public void Malformed_messages_are_logged_and_change_nothing(string payload)
+    public void Malformed_answers_to_the_devices_own_requests_are_only_logged(string payload)
     {
         var h = new AgentHarness();
         h.StartOnline();
-        foreach (var topic in new[] { h.Topics.UpdateDelta, h.Topics.GetAccepted, h.Topics.UpdateAccepted, h.Topics.UpdateRejected })
+        foreach (var topic in new[] { h.Topics.UpdateAccepted, h.Topics.UpdateRejected, h.Topics.GetRejected })
         {
             var actions = h.Deliver(topic, payload);
             Assert.AreEqual(0, AgentHarness.OfType<SetRelay>(actions).Count);
@@ -145,30 +374,6 @@ public sealed class AgentShadowTests
         }
 
         Assert.AreEqual(LinkState.Connected, h.Agent.State);
-    }
-
-    [TestMethod]
-    public void Non_utf8_and_oversized_messages_are_ignored()
-    {
-        var h = new AgentHarness();
-        h.StartOnline();
-        var notUtf8 = h.Send(new MessageReceived(h.Topics.UpdateDelta, new byte[] { 0x7B, 0x22, 0xC3, 0x28, 0x22, 0x3A, 0x31, 0x7D }));
-        Assert.IsTrue(AgentHarness.Logged(notUtf8, "malformed"));
-        var huge = new byte[DeviceAgent.MaximumShadowMessageBytes + 1];
-        var oversized = h.Send(new MessageReceived(h.Topics.UpdateDelta, huge));
-        Assert.IsTrue(AgentHarness.Logged(oversized, "larger than"));
-        Assert.IsFalse(h.RelayPin);
-    }
-
-    [TestMethod]
-    public void Deeply_nested_desired_document_is_handled()
-    {
-        var h = new AgentHarness();
-        h.StartOnline();
-        var nested = new string('[', 200) + new string(']', 200);
-        var actions = h.Delta("{\"MOTOR\":" + nested + "}", 2);
-        Assert.AreEqual(0, AgentHarness.OfType<SetRelay>(actions).Count);
-        Assert.IsTrue(AgentHarness.Logged(actions, "Ignored"), "a document deeper than the parser's limit is refused, not a crash");
     }
 
     [TestMethod]

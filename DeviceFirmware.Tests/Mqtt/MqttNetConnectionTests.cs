@@ -12,7 +12,7 @@ public sealed class MqttNetConnectionTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
-    private static MqttNetConnection Connection(TestPki pki, int port, string thing = "pump-1") => new(
+    private static MqttNetConnection Connection(TestPki pki, int port, string thing = "pump-1", int connectTimeoutSeconds = 10) => new(
         new MqttConnectionOptions
         {
             Endpoint = "localhost",
@@ -20,7 +20,7 @@ public sealed class MqttNetConnectionTests
             RootCaPath = pki.RootCaPath,
             CertificatePath = pki.CertificatePath,
             PrivateKeyPath = pki.PrivateKeyPath,
-            ConnectTimeoutSeconds = 10,
+            ConnectTimeoutSeconds = connectTimeoutSeconds,
         },
         thing,
         ShadowTopics.DefaultWillTopic(thing),
@@ -69,6 +69,69 @@ public sealed class MqttNetConnectionTests
         Assert.AreEqual("things/pump-1/lwt", will.Topic);
         Assert.AreEqual("{\"state\":{\"reported\":{\"connected\":false}}}", will.Payload);
         Assert.IsFalse(string.IsNullOrEmpty(await lost.Task.WaitAsync(Patience)));
+    }
+
+    /// <summary>
+    /// Keep-alive 30 s (AWS's minimum) cannot catch this: MQTTnet 5 pings only after a keep-alive
+    /// period with nothing sent. Measured before the PUBACK deadline existed: with a publish started
+    /// every second, still "connected" after 70 s; with one publish at a time, lost after 45 s (the
+    /// PINGREQ after 30 s of silence, then 15 s for its PINGRESP). With the deadline: about the
+    /// PUBACK timeout (3 s here), which is what this test bounds generously by 1.5 x keep-alive.
+    /// </summary>
+    [TestMethod]
+    public async Task A_silent_blackhole_is_detected_by_the_missing_PUBACK_while_publishing_every_second()
+    {
+        using var pki = new TestPki();
+        await using var broker = new TestBroker(pki);
+        await broker.StartAsync();
+        await using var proxy = new TcpFaultProxy(broker.TlsPort);
+        await using var device = Connection(pki, proxy.Port, connectTimeoutSeconds: 3);
+        var lost = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        device.ConnectionLost += reason => lost.TrySetResult(reason);
+        await device.ConnectAsync(CancellationToken.None);
+        await device.PublishAsync("things/pump-1/telemetry", "{\"seq\":0}"u8.ToArray(), CancellationToken.None);
+
+        using var stop = new CancellationTokenSource();
+        var publishing = PublishEverySecondAsync(device, stop.Token);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        proxy.Blackhole();
+        var why = await lost.Task.WaitAsync(TimeSpan.FromSeconds(1.5 * MqttConnectionOptions.MinimumKeepAliveSeconds));
+        Console.WriteLine("Blackhole detected after " + watch.Elapsed.TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + " s: " + why);
+        await stop.CancelAsync();
+        await publishing;
+
+        Assert.AreEqual("no PUBACK within 3 s; the link is presumed dead", why);
+        Assert.IsFalse(device.IsConnected, "the zombie client is gone");
+        await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => device.PublishAsync("things/pump-1/telemetry", "{}"u8.ToArray(), CancellationToken.None));
+
+        // Once the path works again, the same connection object connects anew.
+        proxy.Restore();
+        await device.ConnectAsync(CancellationToken.None);
+        await device.PublishAsync("things/pump-1/telemetry", "{\"seq\":99}"u8.ToArray(), CancellationToken.None);
+    }
+
+    /// <summary>Starts a publish every second without waiting for the previous one's PUBACK, the way
+    /// telemetry and shadow reports overlap; their failures are expected once the link dies.</summary>
+    private static async Task PublishEverySecondAsync(MqttNetConnection device, CancellationToken stop)
+    {
+        var pending = new List<Task>();
+        for (var seq = 1; !stop.IsCancellationRequested; seq++)
+        {
+            pending.Add(device.PublishAsync("things/pump-1/telemetry", Encoding.UTF8.GetBytes("{\"seq\":" + seq + "}"), CancellationToken.None));
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), stop);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        foreach (var publish in pending)
+        {
+            await publish.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
     }
 
     [TestMethod]

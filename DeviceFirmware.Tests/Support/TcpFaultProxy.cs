@@ -6,7 +6,8 @@ namespace DeviceFirmware.Tests.Support;
 
 /// <summary>
 /// A TCP proxy between a client and a broker that can cut every connection abruptly (RST), so the
-/// broker sees an ungraceful drop — what a pulled cable or a crashed device looks like.
+/// broker sees an ungraceful drop — what a pulled cable or a crashed device looks like — or turn
+/// into a silent blackhole (<see cref="Blackhole"/>): sockets stay open, nothing gets through.
 /// </summary>
 internal sealed class TcpFaultProxy : IAsyncDisposable
 {
@@ -15,6 +16,10 @@ internal sealed class TcpFaultProxy : IAsyncDisposable
     private readonly ConcurrentDictionary<Socket, byte> _sockets = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
+    private readonly object _gateLock = new();
+
+    // Completed while bytes flow; a pending task while blackholed.
+    private TaskCompletionSource _flowing = Open();
 
     public TcpFaultProxy(int upstreamPort)
     {
@@ -44,9 +49,36 @@ internal sealed class TcpFaultProxy : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops forwarding in both directions without closing anything, like a dead route or a NAT
+    /// that forgot the flow: no bytes, no FIN, no RST reach either side. Bytes already read are
+    /// held (TCP would retransmit them), not lost, so <see cref="Restore"/> keeps each stream intact.
+    /// New connections are accepted but carry nothing until then.
+    /// </summary>
+    public void Blackhole()
+    {
+        lock (_gateLock)
+        {
+            if (_flowing.Task.IsCompleted)
+            {
+                _flowing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+    }
+
+    /// <summary>Lets bytes (and closes) flow again, including what was held during the blackhole.</summary>
+    public void Restore()
+    {
+        lock (_gateLock)
+        {
+            _flowing.TrySetResult();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         _stop.Cancel();
+        Restore();
         _listener.Stop();
         DropAll();
         try
@@ -92,6 +124,7 @@ internal sealed class TcpFaultProxy : IAsyncDisposable
             while (true)
             {
                 var n = await from.ReceiveAsync(buffer, SocketFlags.None, _stop.Token);
+                await FlowingAsync();
                 if (n == 0)
                 {
                     to.Shutdown(SocketShutdown.Send);
@@ -112,5 +145,23 @@ internal sealed class TcpFaultProxy : IAsyncDisposable
             {
             }
         }
+    }
+
+    private Task FlowingAsync()
+    {
+        Task flowing;
+        lock (_gateLock)
+        {
+            flowing = _flowing.Task;
+        }
+
+        return flowing.WaitAsync(_stop.Token);
+    }
+
+    private static TaskCompletionSource Open()
+    {
+        var open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        open.SetResult();
+        return open;
     }
 }

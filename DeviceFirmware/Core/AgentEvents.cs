@@ -50,4 +50,5 @@ public enum AgentTimer
     ShutdownDeadline,
     SelfHeal,
     ShadowGetRetry,
+    MessageErrorReport,
 }

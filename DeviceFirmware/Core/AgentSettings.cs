@@ -59,6 +59,10 @@ public sealed class AgentSettings
     /// <summary>Re-send <c>/get</c> if no answer came within this time.</summary>
     public TimeSpan ShadowGetTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>At most one report of <c>reported.errors.message</c> per this interval, so a flood of
+    /// bad messages cannot make the device flood the shadow (the latest reason wins).</summary>
+    public TimeSpan MessageErrorReportInterval { get; init; } = TimeSpan.FromSeconds(5);
+
     public const int DefaultTelemetryIntervalSeconds = 60;
     public const int MinimumTelemetryIntervalSeconds = 1;
     public const int MaximumTelemetryIntervalSeconds = 86400;

@@ -25,7 +25,26 @@ public sealed class DeviceAgent
     /// <summary>Larger shadow messages are not parsed (AWS caps desired + reported at 8 KB).</summary>
     public const int MaximumShadowMessageBytes = 64 * 1024;
 
+    /// <summary>AWS refuses desired or reported sections nested deeper than this ("JSON contains too
+    /// many levels of nesting; maximum is 6"), counted from the section's own object; a deeper
+    /// delta cannot come from the shadow service, so it is refused whole.</summary>
+    public const int MaximumDesiredDepth = 6;
+
+    /// <summary>At most this many unknown desired keys are listed one by one under reported.errors.</summary>
+    public const int MaximumReportedUnknownKeys = 5;
+
+    /// <summary>Unknown key names longer than this are not echoed into the shadow.</summary>
+    public const int MaximumReportedKeyLength = 40;
+
+    /// <summary>reported.errors.message never grows beyond this many characters.</summary>
+    public const int MaximumMessageErrorLength = 160;
+
+    internal const string UnknownSettingReason = "unknown setting; ignored";
+
     private const int MaximumValueTextLength = 40;
+
+    // Bounds the memory a flood of distinct unknown key names can take.
+    private const int MaximumLoggedUnknownKeys = 64;
 
     private readonly AgentSettings _settings;
     private readonly ReconnectBackoff _backoff;
@@ -34,8 +53,15 @@ public sealed class DeviceAgent
     private readonly HashSet<string> _loggedUnknownKeys = new(StringComparer.Ordinal);
     private readonly HashSet<string> _loggedRejections = new(StringComparer.Ordinal);
 
-    // Errors currently shown under reported.errors, by desired key.
+    // Errors currently shown under reported.errors, by desired key (MOTOR, telemetryIntervalSeconds, unknown keys).
     private readonly Dictionary<string, string> _errors = new(StringComparer.Ordinal);
+
+    // reported.errors.message: why the last shadow message was refused whole. What should be shown,
+    // what the shadow was last sent, and when (reports are coalesced: at most one per interval).
+    private string? _messageError;
+    private string? _messageErrorShown;
+    private DateTimeOffset? _messageErrorReportedAt;
+    private bool _messageErrorReportScheduled;
 
     private List<AgentAction> _actions = [];
     private bool _started;
@@ -332,6 +358,8 @@ public sealed class DeviceAgent
         Emit(new CancelTimer(AgentTimer.MaximumOnTime));
         Emit(new CancelTimer(AgentTimer.SelfHeal));
         Emit(new CancelTimer(AgentTimer.ShadowGetRetry));
+        Emit(new CancelTimer(AgentTimer.MessageErrorReport));
+        _messageErrorReportScheduled = false;
     }
 
     // ---- Timers --------------------------------------------------------------------------------
@@ -402,6 +430,16 @@ public sealed class DeviceAgent
                 }
 
                 break;
+            case AgentTimer.MessageErrorReport:
+                _messageErrorReportScheduled = false;
+                if (State == LinkState.Connected && _messageError is not null && _messageError != _messageErrorShown)
+                {
+                    var report = new ShadowReport();
+                    ShowMessageError(report, now);
+                    PublishReport(report);
+                }
+
+                break;
             case AgentTimer.ShadowGetRetry:
                 if (State == LinkState.Connected && _getPending)
                 {
@@ -427,16 +465,20 @@ public sealed class DeviceAgent
 
     private void OnMessage(MessageReceived message, DateTimeOffset now)
     {
+        var topic = message.Topic;
+        // Only these two carry desired state; a refusal of one is reported in the shadow. The others
+        // (answers to the device's own requests) are only logged.
+        var carriesCommands = topic == _topics.UpdateDelta || topic == _topics.GetAccepted;
         if (message.Payload.Length > MaximumShadowMessageBytes)
         {
-            Emit(new Log(AgentLogLevel.Warning, "Ignored a " + message.Payload.Length + "-byte message on " + message.Topic + ": larger than " + MaximumShadowMessageBytes + " bytes."));
+            RefuseMessage(topic, "message of " + message.Payload.Length + " bytes is larger than the " + MaximumShadowMessageBytes + "-byte limit", carriesCommands, now);
             return;
         }
 
         if (!System.Text.Unicode.Utf8.IsValid(message.Payload.Span))
         {
             // The JSON reader checks UTF-8 only when a string is read; refuse the whole message up front.
-            Emit(new Log(AgentLogLevel.Warning, "Ignored a malformed message on " + message.Topic + ": the payload is not valid UTF-8."));
+            RefuseMessage(topic, "message is not valid UTF-8", carriesCommands, now);
             return;
         }
 
@@ -447,8 +489,9 @@ public sealed class DeviceAgent
         }
         catch (JsonException ex)
         {
-            // Also covers bytes that are not UTF-8.
-            Emit(new Log(AgentLogLevel.Warning, "Ignored a malformed message on " + message.Topic + ": " + ex.Message));
+            // The exception's own text may quote the input: report only where it broke.
+            Emit(new Log(AgentLogLevel.Debug, "JSON error on " + topic + ": " + ex.Message));
+            RefuseMessage(topic, "message is not valid JSON (line " + ((ex.LineNumber ?? 0) + 1) + ", byte " + ((ex.BytePositionInLine ?? 0) + 1) + ")", carriesCommands, now);
             return;
         }
 
@@ -457,11 +500,10 @@ public sealed class DeviceAgent
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
-                Emit(new Log(AgentLogLevel.Warning, "Ignored a message on " + message.Topic + ": the document is " + Describe(root) + ", not an object."));
+                RefuseMessage(topic, "message is " + DescribeKind(root) + ", not a JSON object", carriesCommands, now);
                 return;
             }
 
-            var topic = message.Topic;
             if (topic == _topics.UpdateDelta)
             {
                 OnDelta(root, now);
@@ -496,18 +538,35 @@ public sealed class DeviceAgent
             return;
         }
 
+        // Validate before the version is taken: a malformed message must not make later deltas look stale.
+        if (!root.TryGetProperty("state", out var state) || state.ValueKind != JsonValueKind.Object)
+        {
+            RefuseMessage(_topics.UpdateDelta, "delta has no state object", true, now);
+            return;
+        }
+
+        if (!CheckDepth(state, _topics.UpdateDelta, now))
+        {
+            return;
+        }
+
         if (!AcceptDeltaVersion(root))
         {
             return;
         }
 
-        if (!root.TryGetProperty("state", out var state) || state.ValueKind != JsonValueKind.Object)
+        ApplyDesired(state, now, _topics.UpdateDelta, complete: false);
+    }
+
+    private bool CheckDepth(JsonElement section, string topic, DateTimeOffset now)
+    {
+        if (Depth(section) <= MaximumDesiredDepth)
         {
-            Emit(new Log(AgentLogLevel.Warning, "Ignored a delta without a state object."));
-            return;
+            return true;
         }
 
-        ApplyDesired(state, now);
+        RefuseMessage(topic, "desired state is nested deeper than " + MaximumDesiredDepth + " levels", true, now);
+        return false;
     }
 
     private void OnGetAccepted(JsonElement root, DateTimeOffset now)
@@ -533,18 +592,25 @@ public sealed class DeviceAgent
 
         JsonElement state = default;
         var hasState = root.TryGetProperty("state", out state) && state.ValueKind == JsonValueKind.Object;
-        if (_settings.PowerOnState == PowerOnState.Desired && !_firstFetchDone)
+        // The cloud decides at start-up with power-on state Desired: read the whole desired
+        // section, not only the delta, because the stored reported.MOTOR may be from before this start.
+        var section = _settings.PowerOnState == PowerOnState.Desired && !_firstFetchDone ? "desired" : "delta";
+        if (hasState && state.TryGetProperty(section, out var desired) && desired.ValueKind == JsonValueKind.Object)
         {
-            // The cloud decides at start-up: read the whole desired section, not only the delta,
-            // because the stored reported.MOTOR may be from before this start.
-            if (hasState && state.TryGetProperty("desired", out var desired) && desired.ValueKind == JsonValueKind.Object)
+            if (CheckDepth(desired, _topics.GetAccepted, now))
             {
-                ApplyDesired(desired, now);
+                ApplyDesired(desired, now, _topics.GetAccepted, complete: true);
             }
         }
-        else if (hasState && state.TryGetProperty("delta", out var delta) && delta.ValueKind == JsonValueKind.Object)
+        else
         {
-            ApplyDesired(delta, now);
+            // No delta: nothing differs, so no desired key is unknown or refused any more.
+            ApplyDesired(default, now, _topics.GetAccepted, complete: true);
+        }
+
+        if (hasState)
+        {
+            ClearStaleReportedErrors(state);
         }
 
         CompleteFirstFetch();
@@ -667,6 +733,8 @@ public sealed class DeviceAgent
 
         if (version < _lastShadowVersion)
         {
+            // Logged, not reported: AWS may redeliver a QoS 1 delta or deliver deltas out of order,
+            // so a stale one is normal traffic, not something an operator must fix.
             Emit(new Log(AgentLogLevel.Information, "Discarded a stale shadow delta (version " + version + " < " + _lastShadowVersion + ")."));
             return false;
         }
@@ -677,32 +745,253 @@ public sealed class DeviceAgent
 
     // ---- Desired state -------------------------------------------------------------------------
 
-    private void ApplyDesired(JsonElement desired, DateTimeOffset now)
+    /// <param name="desired">The desired keys to apply; <c>default</c> for none.</param>
+    /// <param name="complete">True when <paramref name="desired"/> is every key that differs (a fetched
+    /// document), so an unknown-key error for a key not in it is out of date.</param>
+    private void ApplyDesired(JsonElement desired, DateTimeOffset now, string topic, bool complete)
     {
         var report = new ShadowReport();
-        foreach (var property in desired.EnumerateObject())
+        var unlisted = 0;
+        if (desired.ValueKind == JsonValueKind.Object)
         {
-            switch (property.Name)
+            foreach (var property in desired.EnumerateObject())
             {
-                case ShadowKeys.Motor:
-                    ApplyMotor(property.Value, now, report);
-                    break;
-                case ShadowKeys.TelemetryIntervalSeconds:
-                    ApplyTelemetryInterval(property.Value, report);
-                    break;
-                default:
-                    if (_loggedUnknownKeys.Add(property.Name))
-                    {
-                        Emit(new Log(AgentLogLevel.Warning, "Ignored unknown desired key '" + property.Name + "' (logged once)."));
-                    }
+                switch (property.Name)
+                {
+                    case ShadowKeys.Motor:
+                        ApplyMotor(property.Value, now, report);
+                        break;
+                    case ShadowKeys.TelemetryIntervalSeconds:
+                        ApplyTelemetryInterval(property.Value, report);
+                        break;
+                    default:
+                        if (!ReportUnknownKey(property.Name, report))
+                        {
+                            unlisted++;
+                        }
 
-                    break;
+                        break;
+                }
+            }
+        }
+
+        if (complete)
+        {
+            ClearUnknownKeyErrorsNotIn(desired, report);
+        }
+
+        if (unlisted > 0)
+        {
+            SetMessageError(topic, "ignored " + unlisted + " unknown setting(s) whose names cannot be listed (more than " + MaximumReportedUnknownKeys +
+                ", or not 1-" + MaximumReportedKeyLength + " letters, digits, '_' or '-')", report, now);
+        }
+        else
+        {
+            // A valid document arrived: the last refused one no longer describes the device.
+            ClearMessageError(report);
+        }
+
+        if (!report.IsEmpty)
+        {
+            PublishReport(report);
+        }
+    }
+
+    /// <returns>False when the key cannot be listed by name (too many, or an unsafe name).</returns>
+    private bool ReportUnknownKey(string name, ShadowReport report)
+    {
+        if (_errors.ContainsKey(name))
+        {
+            return true; // Already reported (and logged).
+        }
+
+        if (_loggedUnknownKeys.Count < MaximumLoggedUnknownKeys && _loggedUnknownKeys.Add(name))
+        {
+            Emit(new Log(AgentLogLevel.Warning, "Ignored unknown desired key '" + SafeText(name, MaximumReportedKeyLength) + "' (logged once)."));
+        }
+
+        if (!IsReportableKeyName(name) || CountUnknownKeyErrors() >= MaximumReportedUnknownKeys)
+        {
+            return false;
+        }
+
+        _errors[name] = UnknownSettingReason;
+        report.Errors[name] = UnknownSettingReason;
+        return true;
+    }
+
+    private int CountUnknownKeyErrors()
+    {
+        var count = 0;
+        foreach (var pair in _errors)
+        {
+            if (!IsKnownDesiredKey(pair.Key))
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    private void ClearUnknownKeyErrorsNotIn(JsonElement desired, ShadowReport report)
+    {
+        List<string>? gone = null;
+        foreach (var pair in _errors)
+        {
+            if (!IsKnownDesiredKey(pair.Key) && (desired.ValueKind != JsonValueKind.Object || !desired.TryGetProperty(pair.Key, out _)))
+            {
+                (gone ??= []).Add(pair.Key);
+            }
+        }
+
+        if (gone is null)
+        {
+            return;
+        }
+
+        foreach (var key in gone)
+        {
+            _errors.Remove(key);
+            report.Errors[key] = null;
+        }
+    }
+
+    /// <summary>
+    /// Deletes entries under the fetched reported.errors that this run does not stand behind (an
+    /// unknown key removed from desired while the device was off). Only names this firmware could
+    /// have written, and only a few per fetch.
+    /// </summary>
+    private void ClearStaleReportedErrors(JsonElement state)
+    {
+        if (!state.TryGetProperty("reported", out var reported) || reported.ValueKind != JsonValueKind.Object ||
+            !reported.TryGetProperty(ShadowKeys.Errors, out var errors) || errors.ValueKind != JsonValueKind.Object)
+        {
+            return;
+        }
+
+        var report = new ShadowReport();
+        foreach (var entry in errors.EnumerateObject())
+        {
+            if (report.Errors.Count >= MaximumReportedUnknownKeys)
+            {
+                break;
+            }
+
+            var name = entry.Name;
+            if (entry.Value.ValueKind != JsonValueKind.Null && IsReportableKeyName(name) && !IsKnownDesiredKey(name) && !_errors.ContainsKey(name))
+            {
+                report.Errors[name] = null;
             }
         }
 
         if (!report.IsEmpty)
         {
             PublishReport(report);
+        }
+    }
+
+    private static bool IsKnownDesiredKey(string key) =>
+        key is ShadowKeys.Motor or ShadowKeys.TelemetryIntervalSeconds or ShadowKeys.ErrorMessage;
+
+    /// <summary>
+    /// A key name that can be echoed as reported.errors.&lt;name&gt; without the report itself being
+    /// refused or misleading: plain ASCII letters, digits, '_' and '-', bounded in length, and not
+    /// the name of the whole-message entry.
+    /// </summary>
+    internal static bool IsReportableKeyName(string name)
+    {
+        if (name.Length == 0 || name.Length > MaximumReportedKeyLength || name == ShadowKeys.ErrorMessage)
+        {
+            return false;
+        }
+
+        foreach (var c in name)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // ---- Refused messages (reported.errors.message) --------------------------------------------
+
+    /// <summary>A message was refused whole: log it, and for a command topic show why in the shadow.</summary>
+    private void RefuseMessage(string topic, string reason, bool carriesCommands, DateTimeOffset now)
+    {
+        if (!carriesCommands)
+        {
+            Emit(new Log(AgentLogLevel.Warning, "Ignored a message on " + topic + ": " + reason + "."));
+            return;
+        }
+
+        var report = new ShadowReport();
+        SetMessageError(topic, reason, report, now);
+        if (!report.IsEmpty)
+        {
+            PublishReport(report);
+        }
+    }
+
+    /// <summary>
+    /// Makes <paramref name="reason"/> the latest reason; puts it into <paramref name="report"/> now, or
+    /// (rate limit) schedules a report with whatever reason is latest when the interval has passed.
+    /// </summary>
+    private void SetMessageError(string topic, string reason, ShadowReport report, DateTimeOffset now)
+    {
+        var text = reason + " on " + _topics.ShortName(topic);
+        if (text.Length > MaximumMessageErrorLength)
+        {
+            text = text.Substring(0, MaximumMessageErrorLength - 3) + "...";
+        }
+
+        var coalesced = _messageErrorReportScheduled || text == _messageError;
+        Emit(new Log(coalesced ? AgentLogLevel.Debug : AgentLogLevel.Warning, "Ignored: " + text + "."));
+        _messageError = text;
+        if (State != LinkState.Connected || text == _messageErrorShown)
+        {
+            return; // Offline: the next connect's full report carries it.
+        }
+
+        var interval = _settings.MessageErrorReportInterval;
+        if (_messageErrorReportedAt is DateTimeOffset last && now - last < interval)
+        {
+            if (!_messageErrorReportScheduled)
+            {
+                _messageErrorReportScheduled = true;
+                Emit(new StartTimer(AgentTimer.MessageErrorReport, interval - (now - last)));
+            }
+
+            return;
+        }
+
+        ShowMessageError(report, now);
+    }
+
+    private void ShowMessageError(ShadowReport report, DateTimeOffset now)
+    {
+        report.Errors[ShadowKeys.ErrorMessage] = _messageError;
+        _messageErrorShown = _messageError;
+        _messageErrorReportedAt = now;
+    }
+
+    private void ClearMessageError(ShadowReport report)
+    {
+        _messageError = null;
+        if (_messageErrorReportScheduled)
+        {
+            _messageErrorReportScheduled = false;
+            Emit(new CancelTimer(AgentTimer.MessageErrorReport));
+        }
+
+        if (_messageErrorShown is not null)
+        {
+            // Clearing is not rate-limited: it rides on the report of the valid document.
+            _messageErrorShown = null;
+            report.Errors[ShadowKeys.ErrorMessage] = null;
         }
     }
 
@@ -1018,6 +1307,15 @@ public sealed class DeviceAgent
             report.Errors[ShadowKeys.TelemetryIntervalSeconds] = null;
         }
 
+        // The latest refusal (or null, which deletes an old one); it supersedes a scheduled report.
+        report.Errors[ShadowKeys.ErrorMessage] = _messageError;
+        _messageErrorShown = _messageError;
+        if (_messageErrorReportScheduled)
+        {
+            _messageErrorReportScheduled = false;
+            Emit(new CancelTimer(AgentTimer.MessageErrorReport));
+        }
+
         TakeDesiredReset(report);
         return report;
     }
@@ -1092,6 +1390,62 @@ public sealed class DeviceAgent
             default:
                 return "an undefined value";
         }
+    }
+
+    /// <summary>What kind of JSON value this is, without quoting any of it.</summary>
+    internal static string DescribeKind(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Null => "null",
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        _ => "an undefined value",
+    };
+
+    /// <summary>Text for a log line: bounded, with control characters replaced.</summary>
+    private static string SafeText(string text, int maximumLength)
+    {
+        var builder = new System.Text.StringBuilder(Math.Min(text.Length, maximumLength) + 3);
+        for (var i = 0; i < text.Length && i < maximumLength; i++)
+        {
+            builder.Append(char.IsControl(text[i]) ? '?' : text[i]);
+        }
+
+        if (text.Length > maximumLength)
+        {
+            builder.Append("...");
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>Nesting depth as AWS counts it: an object or array is one level more than its deepest child.</summary>
+    private static int Depth(JsonElement value)
+    {
+        var deepest = 0;
+        if (value.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in value.EnumerateObject())
+            {
+                deepest = Math.Max(deepest, Depth(property.Value));
+            }
+
+            return deepest + 1;
+        }
+
+        if (value.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in value.EnumerateArray())
+            {
+                deepest = Math.Max(deepest, Depth(item));
+            }
+
+            return deepest + 1;
+        }
+
+        return 0;
     }
 
     private static string FormatSeconds(TimeSpan value) => value.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s";

@@ -24,7 +24,8 @@ internal sealed class ShadowReport
 
     public string? SensorStatus { get; set; }
 
-    /// <summary>Per desired key: the reason it was not applied, or null to clear a previous reason.</summary>
+    /// <summary>Per desired key (and <see cref="ShadowKeys.ErrorMessage"/> for a message refused whole):
+    /// the reason it was not applied, or null to clear a previous reason.</summary>
     public Dictionary<string, string?> Errors { get; } = new(StringComparer.Ordinal);
 
     public MotorChange? LastMotorChange { get; set; }
@@ -144,6 +145,9 @@ public static class ShadowKeys
     public const string Hardware = "hardware";
     public const string Sensor = "sensor";
     public const string Errors = "errors";
+
+    /// <summary>Under <see cref="Errors"/>: why the last shadow message was refused whole.</summary>
+    public const string ErrorMessage = "message";
     public const string LastMotorChange = "lastMotorChange";
 }
 

@@ -11,6 +11,7 @@ public sealed class ShadowTopics
         ArgumentException.ThrowIfNullOrWhiteSpace(thingName);
         ThingName = thingName;
         var prefix = "$aws/things/" + thingName + "/shadow";
+        _prefix = prefix + "/";
         Update = prefix + "/update";
         UpdateAccepted = Update + "/accepted";
         UpdateRejected = Update + "/rejected";
@@ -23,6 +24,8 @@ public sealed class ShadowTopics
         Will = string.IsNullOrWhiteSpace(willTopic) ? DefaultWillTopic(thingName) : willTopic;
         Telemetry = string.IsNullOrWhiteSpace(telemetryTopic) ? "things/" + thingName + "/telemetry" : telemetryTopic;
     }
+
+    private readonly string _prefix;
 
     public string ThingName { get; }
 
@@ -46,6 +49,10 @@ public sealed class ShadowTopics
 
     /// <summary>What the agent subscribes to on every connect, before it publishes anything.</summary>
     public IReadOnlyList<string> Subscriptions => [UpdateAccepted, UpdateRejected, UpdateDelta, GetAccepted, GetRejected];
+
+    /// <summary>A shadow topic without the thing's prefix, e.g. <c>update/delta</c>, for messages an operator reads.</summary>
+    public string ShortName(string topic) =>
+        topic.StartsWith(_prefix, StringComparison.Ordinal) ? topic.Substring(_prefix.Length) : topic;
 
     public static string DefaultWillTopic(string thingName) => "things/" + thingName + "/lwt";
 

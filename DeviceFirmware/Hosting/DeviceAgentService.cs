@@ -19,6 +19,11 @@ public sealed class DeviceAgentService : BackgroundService
     /// <summary>Upper bound on draining the MQTT sender once the agent has stopped.</summary>
     private static readonly TimeSpan SenderDrainTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>A safety net only: the connection itself gives up on a PUBACK/SUBACK after
+    /// Mqtt:ConnectTimeoutSeconds and declares the link dead. Cancelling earlier than that would
+    /// hide a dead link (the cancellation is the caller's, not a verdict on the link).</summary>
+    private static readonly TimeSpan SenderRequestTimeout = TimeSpan.FromSeconds(2 * MqttConnectionOptions.MaximumConnectTimeoutSeconds);
+
     private readonly DeviceAgent _agent;
     private readonly IMqttConnection _mqtt;
     private readonly IRelay _relay;
@@ -343,7 +348,7 @@ public sealed class DeviceAgentService : BackgroundService
 
             try
             {
-                using var timeout = new CancellationTokenSource(SenderDrainTimeout * 2, _time);
+                using var timeout = new CancellationTokenSource(work.Action is Disconnect ? SenderDrainTimeout * 2 : SenderRequestTimeout, _time);
                 switch (work.Action)
                 {
                     case Subscribe subscribe:
@@ -361,6 +366,11 @@ public sealed class DeviceAgentService : BackgroundService
             {
                 // Without the shadow subscriptions the device would miss every command: start over.
                 _log.LogError("Subscribing to the shadow topics failed: {Reason}. Reconnecting.", ex.Message);
+                if (!_mqtt.IsConnected)
+                {
+                    continue; // The link itself failed, and the connection has reported it lost.
+                }
+
                 try
                 {
                     await _mqtt.DisconnectAsync(CancellationToken.None).ConfigureAwait(false);

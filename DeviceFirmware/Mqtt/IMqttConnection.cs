@@ -25,10 +25,14 @@ public interface IMqttConnection : IAsyncDisposable
     /// </summary>
     Task ConnectAsync(CancellationToken cancellationToken);
 
-    /// <summary>Subscribes at QoS 1 and completes when the broker granted every topic (SUBACK).</summary>
+    /// <summary>Subscribes at QoS 1 and completes when the broker granted every topic (SUBACK).
+    /// A SUBACK that does not come within the connection's timeout ends the connection as
+    /// for <see cref="PublishAsync"/>.</summary>
     Task SubscribeAsync(IReadOnlyList<string> topics, CancellationToken cancellationToken);
 
-    /// <summary>Publishes at QoS 1 and completes at PUBACK; throws if the link fails first.</summary>
+    /// <summary>Publishes at QoS 1 and completes at PUBACK; throws if the link fails first. A PUBACK
+    /// that does not come within the connection's timeout means the link is dead: the call throws
+    /// <see cref="TimeoutException"/> and <see cref="ConnectionLost"/> is raised (once).</summary>
     Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken);
 
     /// <summary>Sends DISCONNECT (so the broker does not publish the Last Will) and closes.</summary>

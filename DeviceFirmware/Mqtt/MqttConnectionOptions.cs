@@ -28,7 +28,10 @@ public sealed class MqttConnectionOptions
 
     public int KeepAliveSeconds { get; set; } = 30;
 
-    /// <summary>Every connect attempt (TCP, TLS and CONNACK) ends within this time.</summary>
+    public const int MaximumConnectTimeoutSeconds = 300;
+
+    /// <summary>Every connect attempt (TCP, TLS and CONNACK) ends within this time, and a PUBACK or
+    /// SUBACK that takes longer means the link is dead (a silent blackhole that keep-alive misses).</summary>
     public int ConnectTimeoutSeconds { get; set; } = 10;
 
     /// <summary>Plain TCP only when set to false explicitly, for a local broker.</summary>
@@ -58,9 +61,9 @@ public sealed class MqttConnectionOptions
             errors.Add("Mqtt:KeepAliveSeconds is " + KeepAliveSeconds + "; AWS IoT allows " + MinimumKeepAliveSeconds + " to " + MaximumKeepAliveSeconds + " seconds (default 30). The broker drops a silent client after 1.5 x this.");
         }
 
-        if (ConnectTimeoutSeconds is < 1 or > 300)
+        if (ConnectTimeoutSeconds is < 1 or > MaximumConnectTimeoutSeconds)
         {
-            errors.Add("Mqtt:ConnectTimeoutSeconds is " + ConnectTimeoutSeconds + "; it must be from 1 to 300 (default 10).");
+            errors.Add("Mqtt:ConnectTimeoutSeconds is " + ConnectTimeoutSeconds + "; it must be from 1 to " + MaximumConnectTimeoutSeconds + " (default 10).");
         }
 
         if (UseTls)

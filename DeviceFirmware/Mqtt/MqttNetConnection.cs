@@ -14,6 +14,15 @@ namespace DeviceFirmware.Mqtt;
 /// mutual TLS from PEM files read anew at every connect, the broker's certificate checked against
 /// the configured root CA only, a Last Will, QoS 1 everywhere. One attempt per
 /// <see cref="ConnectAsync"/>: retrying with backoff is the agent's decision.
+/// <para>
+/// A silent blackhole (no FIN, no RST, nothing comes back) is detected here, not by MQTTnet's
+/// keep-alive: MQTTnet 5 sends PINGREQ only after a keep-alive period in which nothing was
+/// <i>sent</i>, so a device publishing every few seconds never pings; and its QoS 1 publish waits
+/// for the PUBACK as long as the caller's token allows (it applies <c>Timeout</c> to SUBSCRIBE and
+/// PING, not to PUBLISH), and a timed-out request leaves the client "connected". So every
+/// PUBACK/SUBACK gets <see cref="MqttConnectionOptions.ConnectTimeoutSeconds"/>; one that does not
+/// come in time means the link is dead: the client is dropped and <see cref="ConnectionLost"/> raised.
+/// </para>
 /// </summary>
 public sealed class MqttNetConnection : IMqttConnection
 {
@@ -101,7 +110,8 @@ public sealed class MqttNetConnection : IMqttConnection
             builder.WithTopicFilter(topic, MqttQualityOfServiceLevel.AtLeastOnce);
         }
 
-        var result = await client.SubscribeAsync(builder.Build(), cancellationToken).ConfigureAwait(false);
+        var options = builder.Build();
+        var result = await AwaitAcknowledgedAsync(client, "SUBACK", token => client.SubscribeAsync(options, token), cancellationToken).ConfigureAwait(false);
         var refused = new List<string>();
         foreach (var item in result.Items)
         {
@@ -125,7 +135,7 @@ public sealed class MqttNetConnection : IMqttConnection
             .WithPayload(payload.ToArray())
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .Build();
-        var result = await client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
+        var result = await AwaitAcknowledgedAsync(client, "PUBACK", token => client.PublishAsync(message, token), cancellationToken).ConfigureAwait(false);
         if (!result.IsSuccess)
         {
             throw new InvalidOperationException("The broker did not accept the message on " + topic + ": " + result.ReasonCode + " " + result.ReasonString);
@@ -156,10 +166,59 @@ public sealed class MqttNetConnection : IMqttConnection
         await DropClientAsync().ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Runs one request and waits for its acknowledgement at most the configured timeout. A caller's
+    /// cancellation is the caller's business; the timeout running out is a verdict on the link.
+    /// </summary>
+    private async Task<T> AwaitAcknowledgedAsync<T>(IMqttClient client, string acknowledgement, Func<CancellationToken, Task<T>> request, CancellationToken cancellationToken)
+    {
+        var timeout = TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds);
+        using var deadline = new CancellationTokenSource(timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        try
+        {
+            return await request(linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested && ex is not MqttConnectException)
+        {
+            var reason = "no " + acknowledgement + " within " + _options.ConnectTimeoutSeconds + " s; the link is presumed dead";
+            PresumeDead(client, reason);
+            throw new TimeoutException(reason + ".", ex);
+        }
+    }
+
+    /// <summary>
+    /// Drops a client whose link stopped answering, without DISCONNECT: the broker will (rightly)
+    /// publish the Last Will. Raises <see cref="ConnectionLost"/> once, however many requests were
+    /// waiting on the dead link.
+    /// </summary>
+    private void PresumeDead(IMqttClient client, string reason)
+    {
+        if (!ReferenceEquals(Interlocked.CompareExchange(ref _client, null, client), client))
+        {
+            return; // Already dropped or replaced; whoever did it reported it.
+        }
+
+        _log.LogWarning("Connection to {Endpoint}:{Port} lost: {Reason}", _options.Endpoint, _options.Port, reason);
+        client.Dispose();
+        RaiseConnectionLost(reason);
+    }
+
+    private void RaiseConnectionLost(string reason)
+    {
+        try
+        {
+            ConnectionLost?.Invoke(reason);
+        }
+        catch (Exception ex)
+        {
+            _log.LogError(ex, "A connection-lost handler failed");
+        }
+    }
+
     private Task DropClientAsync()
     {
-        var client = _client;
-        _client = null;
+        var client = Interlocked.Exchange(ref _client, null);
         if (client is not null)
         {
             _disconnectRequested = true;
@@ -294,7 +353,13 @@ public sealed class MqttNetConnection : IMqttConnection
 
     private Task OnDisconnectedAsync(IMqttClient client, MqttClientDisconnectedEventArgs e)
     {
-        if (!e.ClientWasConnected || _disconnectRequested || !ReferenceEquals(client, _client))
+        if (!e.ClientWasConnected || _disconnectRequested)
+        {
+            return Task.CompletedTask;
+        }
+
+        // Claim the client, so that a request timing out on it at the same moment does not report it twice.
+        if (!ReferenceEquals(Interlocked.CompareExchange(ref _client, null, client), client))
         {
             return Task.CompletedTask;
         }
@@ -303,15 +368,8 @@ public sealed class MqttNetConnection : IMqttConnection
             ? e.Exception.GetBaseException().Message
             : e.Reason + (string.IsNullOrEmpty(e.ReasonString) ? "" : ": " + e.ReasonString) + (e.Exception is null ? "" : " (" + e.Exception.GetBaseException().Message + ")");
         _log.LogWarning("Connection to {Endpoint}:{Port} lost: {Reason}", _options.Endpoint, _options.Port, reason);
-        try
-        {
-            ConnectionLost?.Invoke(reason);
-        }
-        catch (Exception ex)
-        {
-            _log.LogError(ex, "A connection-lost handler failed");
-        }
-
+        RaiseConnectionLost(reason);
+        client.Dispose();
         return Task.CompletedTask;
     }
 }
