@@ -83,6 +83,11 @@ public sealed class AgainstLocalIotCoreTests
             await rig.Telemetry.PublishAsync(input.Topic(rig.Options.Thing), input.Payload);
         }
 
+        // Messages refused whole are explained in reported.errors.message (coalesced, latest wins),
+        // unknown settings each under their own name.
+        await rig.Until(async () => Scenarios.Errors(await rig.Shadow.ReportedAsync())?["message"] is not null, Scenarios.Patience, "reported.errors.message");
+        await rig.Until(async () => (string?)Scenarios.Errors(await rig.Shadow.ReportedAsync())?["FAN"] == "unknown setting; ignored", Scenarios.Patience, "reported.errors.FAN for the unknown setting");
+
         // A valid change after them: once it is applied, every message before it was handled.
         await Scenarios.Desire(rig, "{\"telemetryIntervalSeconds\":2}");
         await rig.Until(async () => (int?)(await rig.Shadow.ReportedAsync())?["telemetryIntervalSeconds"] == 2, Scenarios.Patience, "the valid change after the bad input");
