@@ -4,6 +4,7 @@ using DeviceFirmware.Hosting;
 using DeviceFirmware.Mqtt;
 using DeviceFirmware.Telemetry;
 using DeviceFirmware.Tests.Support;
+using Firmware.EndToEnd.Harness;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DeviceFirmware.Tests.Hosting;
@@ -73,7 +74,7 @@ public sealed class FirmwareOverTlsTests
         using var pki = new TestPki();
         await using var broker = new TestBroker(pki) { AnswerShadow = true };
         await broker.StartAsync();
-        await using var proxy = new TcpFaultProxy(broker.TlsPort);
+        await using var proxy = new FaultProxy(broker.TlsPort);
         var observer = await broker.ObserveAsync("$aws/things/pump-1/shadow/update", "things/pump-1/telemetry");
 
         // Keep-alive 30 s (AWS's minimum); a PUBACK missing for 2 s marks the link dead.
@@ -91,14 +92,14 @@ public sealed class FirmwareOverTlsTests
             seqs.Add(Seq(await NextMatching(observer, m => m.Topic == "things/pump-1/telemetry")));
         }
 
-        proxy.Blackhole();
+        proxy.Inject(NetworkFault.Blackhole);
         var why = await lost.Task.WaitAsync(TimeSpan.FromSeconds(1.5 * MqttConnectionOptions.MinimumKeepAliveSeconds));
         StringAssert.Contains(why, "the link is presumed dead");
         Assert.IsTrue(outbox.Count > 0, "the reading whose PUBACK never came is still in the outbox");
 
         // The path heals: the firmware's retries (backoff) get through and it says it is back. Bytes
         // held in the blackhole arrive too, so telemetry may come before the connected report.
-        proxy.Restore();
+        proxy.Heal();
         var reconnected = false;
         var resumeAt = 0L;
         while (!reconnected || seqs[^1] < resumeAt + 2)

@@ -2,6 +2,7 @@ using System.Text;
 using DeviceFirmware.Core;
 using DeviceFirmware.Mqtt;
 using DeviceFirmware.Tests.Support;
+using Firmware.EndToEnd.Harness;
 using LocalIotCore.Certificates;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -56,14 +57,14 @@ public sealed class MqttNetConnectionTests
         using var pki = new TestPki();
         await using var broker = new TestBroker(pki);
         await broker.StartAsync();
-        await using var proxy = new TcpFaultProxy(broker.TlsPort);
+        await using var proxy = new FaultProxy(broker.TlsPort);
         await using var observer = await broker.ObserveAsync("things/+/lwt");
         await using var device = Connection(pki, proxy.Port);
         var lost = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         device.ConnectionLost += reason => lost.TrySetResult(reason);
         await device.ConnectAsync(CancellationToken.None);
 
-        proxy.DropAll();
+        proxy.Inject(NetworkFault.Reset);
 
         var will = await observer.NextAsync(Patience);
         Assert.AreEqual("things/pump-1/lwt", will.Topic);
@@ -84,7 +85,7 @@ public sealed class MqttNetConnectionTests
         using var pki = new TestPki();
         await using var broker = new TestBroker(pki);
         await broker.StartAsync();
-        await using var proxy = new TcpFaultProxy(broker.TlsPort);
+        await using var proxy = new FaultProxy(broker.TlsPort);
         await using var device = Connection(pki, proxy.Port, connectTimeoutSeconds: 3);
         var lost = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         device.ConnectionLost += reason => lost.TrySetResult(reason);
@@ -94,7 +95,7 @@ public sealed class MqttNetConnectionTests
         using var stop = new CancellationTokenSource();
         var publishing = PublishEverySecondAsync(device, stop.Token);
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        proxy.Blackhole();
+        proxy.Inject(NetworkFault.Blackhole);
         var why = await lost.Task.WaitAsync(TimeSpan.FromSeconds(1.5 * MqttConnectionOptions.MinimumKeepAliveSeconds));
         Console.WriteLine("Blackhole detected after " + watch.Elapsed.TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + " s: " + why);
         await stop.CancelAsync();
@@ -105,7 +106,7 @@ public sealed class MqttNetConnectionTests
         await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => device.PublishAsync("things/pump-1/telemetry", "{}"u8.ToArray(), CancellationToken.None));
 
         // Once the path works again, the same connection object connects anew.
-        proxy.Restore();
+        proxy.Heal();
         await device.ConnectAsync(CancellationToken.None);
         await device.PublishAsync("things/pump-1/telemetry", "{\"seq\":99}"u8.ToArray(), CancellationToken.None);
     }

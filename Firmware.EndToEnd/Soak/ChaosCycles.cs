@@ -140,7 +140,7 @@ public sealed class ChaosCycles(Rig rig, Random random, TextWriter output)
                 break;
             case "bad input":
                 var input = BadInput.All[random.Next(BadInput.All.Count)];
-                Count("bad input: " + input.Name);
+                _summary.BadInputs[input.Name] = _summary.BadInputs.GetValueOrDefault(input.Name) + 1;
                 var before = rig.RelayActuations;
                 await rig.Telemetry.PublishAsync(input.Topic(rig.Options.Thing), input.Payload).ConfigureAwait(false);
                 // No valid command is in flight, so any actuation in this window came from the bad input.

@@ -75,6 +75,8 @@ public sealed class SoakSummary
 
     public SortedDictionary<string, int> Faults { get; } = new(StringComparer.Ordinal);
 
+    public SortedDictionary<string, int> BadInputs { get; } = new(StringComparer.Ordinal);
+
     public int ValidCommands { get; set; }
 
     public int FlagChecks { get; set; }
@@ -102,6 +104,12 @@ public sealed class SoakSummary
             faults.Add(kind + " " + count);
         }
 
+        var inputs = new List<string>();
+        foreach (var (kind, count) in BadInputs)
+        {
+            inputs.Add(kind + " " + count);
+        }
+
         var share = FlagChecks == 0 ? 0 : 100.0 * FlagChecksCorrect / FlagChecks;
         var lines = new List<string>
         {
@@ -109,6 +117,7 @@ public sealed class SoakSummary
             "duration:                  " + Duration.TotalMinutes.ToString("F1", CultureInfo.InvariantCulture) + " min",
             "cycles:                    " + Cycles + " (" + ValidCommands + " valid motor commands between faults)",
             "faults by kind:            " + string.Join(", ", faults),
+            "bad input by kind:         " + string.Join(", ", inputs),
             "connected-flag correctness: " + share.ToString("F1", CultureInfo.InvariantCulture) + " % of " + FlagChecks + " checks matched reality within its bound",
             "telemetry:                 " + (Telemetry is null ? "none" : Telemetry.Distinct + " readings, " + Telemetry.Missing.Count + " lost, " + Telemetry.Duplicates + " duplicates (" + Telemetry + ")"),
             "relay actuations on invalid input: " + ActuationsOnInvalidInput,

@@ -124,6 +124,39 @@ public sealed class DisconnectNotifierTests
     }
 
     [TestMethod]
+    public void A_check_that_fell_due_while_stopped_gives_a_fresh_grace_period_from_the_restart()
+    {
+        using (var notifier = Create())
+        {
+            Report(notifier, true);
+            Report(notifier, false);
+        }
+
+        // LocalIotCore was stopped for an hour: nobody watched, so the device gets a full grace period.
+        _time.Advance(TimeSpan.FromHours(1));
+        using (var restarted = Create())
+        {
+            Assert.AreEqual(0, restarted.Notifications.Count, "not at once on start");
+            _time.Advance(TimeSpan.FromMinutes(2));
+            Report(restarted, true);
+            _time.Advance(Grace * 2);
+            Assert.AreEqual(0, restarted.Notifications.Count, "back within the fresh grace period: none");
+        }
+
+        using (var notifier = Create())
+        {
+            Report(notifier, false);
+        }
+
+        _time.Advance(TimeSpan.FromHours(1));
+        using var again = Create();
+        _time.Advance(Grace - TimeSpan.FromSeconds(1));
+        Assert.AreEqual(0, again.Notifications.Count);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.AreEqual(1, again.Notifications.Count, "still offline a full grace period after the restart");
+    }
+
+    [TestMethod]
     public void The_webhook_receives_the_notification()
     {
         var posted = new List<Notification>();

@@ -105,12 +105,7 @@ public sealed class DisconnectNotifier : IDisposable
         lock (_gate)
         {
             Schedule(id.ThingName, dueAt, flagTimestamp);
-            using var command = _connection.CreateCommand();
-            command.CommandText = "INSERT OR REPLACE INTO pending_checks(thing, due_at, flag_timestamp) VALUES ($t, $d, $f)";
-            command.Parameters.AddWithValue("$t", id.ThingName);
-            command.Parameters.AddWithValue("$d", dueAt);
-            command.Parameters.AddWithValue("$f", flagTimestamp);
-            command.ExecuteNonQuery();
+            Persist(id.ThingName, dueAt, flagTimestamp);
         }
 
         _log.LogInformation("Thing {Thing} reported connected=false; checking again in {Grace} s before notifying.", id.ThingName, _grace.TotalSeconds);
@@ -128,6 +123,16 @@ public sealed class DisconnectNotifier : IDisposable
             _pending.Clear();
             _connection.Dispose();
         }
+    }
+
+    private void Persist(string thing, long dueAt, long flagTimestamp)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "INSERT OR REPLACE INTO pending_checks(thing, due_at, flag_timestamp) VALUES ($t, $d, $f)";
+        command.Parameters.AddWithValue("$t", thing);
+        command.Parameters.AddWithValue("$d", dueAt);
+        command.Parameters.AddWithValue("$f", flagTimestamp);
+        command.ExecuteNonQuery();
     }
 
     private void Schedule(string thing, long dueAt, long flagTimestamp)
@@ -226,11 +231,24 @@ public sealed class DisconnectNotifier : IDisposable
             }
         }
 
+        // A check that fell due while LocalIotCore was not running gets a fresh grace period from
+        // now: nobody watched meanwhile, and devices coming back with the cloud (the firmware's own
+        // embedded mode starts both together) deserve the same chance to reconnect as after any outage.
+        var earliest = _time.GetUtcNow().ToUnixTimeMilliseconds() + (long)_grace.TotalMilliseconds;
         lock (_gate)
         {
             foreach (var (thing, dueAt, flag) in pending)
             {
-                Schedule(thing, dueAt, flag);
+                if (dueAt < _time.GetUtcNow().ToUnixTimeMilliseconds())
+                {
+                    _log.LogInformation("The check for {Thing} fell due while LocalIotCore was stopped; checking again in {Grace} s.", thing, _grace.TotalSeconds);
+                    Persist(thing, earliest, flag);
+                    Schedule(thing, earliest, flag);
+                }
+                else
+                {
+                    Schedule(thing, dueAt, flag);
+                }
             }
         }
     }
