@@ -1,12 +1,10 @@
-using System.Text;
-using System.Text.Json.Nodes;
 using DeviceFirmware.Core;
 using DeviceFirmware.Hardware;
 using DeviceFirmware.Hosting;
 using DeviceFirmware.Mqtt;
 using DeviceFirmware.Telemetry;
+using DeviceFirmware.Tests.Support;
 using LocalIotCore.Hosting;
-using LocalIotCore.Shadows;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DeviceFirmware.Tests.EndToEnd;
@@ -16,7 +14,6 @@ namespace DeviceFirmware.Tests.EndToEnd;
 public sealed class FirmwareAgainstLocalIotCoreTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-    private static readonly ShadowId Pump = new("pump-1", null);
 
     [TestMethod]
     public async Task Desired_motor_switches_the_relay_reported_follows_bad_input_is_refused_and_stop_reports_offline()
@@ -38,23 +35,23 @@ public sealed class FirmwareAgainstLocalIotCoreTests
         try
         {
             await service.StartAsync(CancellationToken.None);
-            await Until(() => Reported(cloud)?["connected"]?.GetValue<bool>() == true, "connected=true reported");
-            Assert.AreEqual("9.9.9", (string)Reported(cloud)!["firmwareVersion"]!);
-            Assert.AreEqual("missing: none fitted", (string)Reported(cloud)!["sensor"]!["status"]!);
+            await Until(() => PumpShadow.Reported(cloud)?["connected"]?.GetValue<bool>() == true, "connected=true reported");
+            Assert.AreEqual("9.9.9", (string)PumpShadow.Reported(cloud)!["firmwareVersion"]!);
+            Assert.AreEqual("missing: none fitted", (string)PumpShadow.Reported(cloud)!["sensor"]!["status"]!);
 
-            await Desire(http, "{\"MOTOR\":\"ON\"}");
-            await Until(() => relay.IsOn && (string?)Reported(cloud)?["MOTOR"] == "ON" && Document(cloud)?["state"]?["delta"] is null, "relay on, reported ON, no delta left");
+            await PumpShadow.Desire(http, "{\"MOTOR\":\"ON\"}");
+            await Until(() => relay.IsOn && (string?)PumpShadow.Reported(cloud)?["MOTOR"] == "ON" && PumpShadow.Document(cloud)?["state"]?["delta"] is null, "relay on, reported ON, no delta left");
 
-            await Desire(http, "{\"MOTOR\":\"on\"}");
-            await Until(() => ((string?)Reported(cloud)?["errors"]?["MOTOR"])?.Contains("expected \"ON\" or \"OFF\"", StringComparison.Ordinal) == true, "the refusal is reported");
+            await PumpShadow.Desire(http, "{\"MOTOR\":\"on\"}");
+            await Until(() => ((string?)PumpShadow.Reported(cloud)?["errors"]?["MOTOR"])?.Contains("expected \"ON\" or \"OFF\"", StringComparison.Ordinal) == true, "the refusal is reported");
             Assert.IsTrue(relay.IsOn, "invalid input never moves the relay");
             Assert.AreEqual(1, relay.Actuations);
 
-            await Desire(http, "{\"MOTOR\":\"OFF\"}");
-            await Until(() => !relay.IsOn && (string?)Reported(cloud)?["MOTOR"] == "OFF" && Reported(cloud)?["errors"]?["MOTOR"] is null, "relay off and the error cleared");
+            await PumpShadow.Desire(http, "{\"MOTOR\":\"OFF\"}");
+            await Until(() => !relay.IsOn && (string?)PumpShadow.Reported(cloud)?["MOTOR"] == "OFF" && PumpShadow.Reported(cloud)?["errors"]?["MOTOR"] is null, "relay off and the error cleared");
 
             await service.StopAsync(CancellationToken.None).WaitAsync(Patience);
-            Assert.IsFalse(Reported(cloud)!["connected"]!.GetValue<bool>(), "a clean stop reports connected=false");
+            Assert.IsFalse(PumpShadow.Reported(cloud)!["connected"]!.GetValue<bool>(), "a clean stop reports connected=false");
             await Until(() => cloud.Connections.Find("pump-1") is { Connected: false, LastDisconnectReason: "CLIENT_INITIATED_DISCONNECT" }, "a clean DISCONNECT");
         }
         finally
@@ -65,28 +62,5 @@ public sealed class FirmwareAgainstLocalIotCoreTests
         }
     }
 
-    private static async Task Desire(HttpClient http, string desired)
-    {
-        using var content = new StringContent("{\"state\":{\"desired\":" + desired + "}}", Encoding.UTF8, "application/json");
-        using var response = await http.PostAsync("/things/pump-1/shadow", content);
-        Assert.AreEqual(200, (int)response.StatusCode, await response.Content.ReadAsStringAsync());
-    }
-
-    private static JsonNode? Document(LocalIotCoreServer cloud)
-    {
-        var response = cloud.Shadows.Get(Pump, []);
-        return response.StatusCode == 200 ? JsonNode.Parse(response.Body) : null;
-    }
-
-    private static JsonNode? Reported(LocalIotCoreServer cloud) => Document(cloud)?["state"]?["reported"];
-
-    private static async Task Until(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!condition())
-        {
-            Assert.IsTrue(DateTime.UtcNow < deadline, "not within " + Patience.TotalSeconds + " s: " + what);
-            await Task.Delay(10);
-        }
-    }
+    private static Task Until(Func<bool> condition, string what) => Eventually.Until(condition, what, Patience);
 }

@@ -1,5 +1,6 @@
 using DeviceFirmware.Core;
 using DeviceFirmware.Hosting;
+using LocalIotCore.Hosting;
 using Microsoft.Extensions.Configuration;
 
 namespace DeviceFirmware.Tests.Hosting;
@@ -32,12 +33,77 @@ public sealed class FirmwareConfigurationTests
     }
 
     [TestMethod]
-    public void Missing_thing_name_and_endpoint_are_explained()
+    public void Without_an_endpoint_the_firmware_runs_LocalIotCore_itself_as_pump_1()
     {
-        var errors = Joined(Bind(("Mqtt:UseTls", "false")));
+        // Nothing but appsettings.json's empty endpoint: `dotnet run --project DeviceFirmware`.
+        var configuration = Bind(("Mqtt:Endpoint", ""));
+        Assert.IsTrue(configuration.IsLocalMode);
+        Assert.AreEqual(0, configuration.Validate().Count, "the certificates are minted at start, so none is looked for: " + Joined(configuration));
+        Assert.AreEqual("pump-1", configuration.Device.ThingName);
+        Assert.IsTrue(configuration.ThingNameIsLocalDefault, "the printout says the name was chosen for the user");
+        Assert.AreEqual("pump-1", configuration.Mqtt.ClientId);
+        Assert.AreEqual(8883, configuration.LocalIotCore.MqttPort);
+        Assert.AreEqual(8080, configuration.LocalIotCore.HttpPort);
+    }
+
+    [TestMethod]
+    public void Local_mode_honours_a_given_thing_name()
+    {
+        var configuration = Bind(("Device:ThingName", "fan-7"));
+        Assert.IsTrue(configuration.IsLocalMode);
+        Assert.AreEqual("fan-7", configuration.Mqtt.ClientId);
+        Assert.IsFalse(configuration.ThingNameIsLocalDefault);
+    }
+
+    [TestMethod]
+    public void Local_mode_uses_the_stand_alone_LocalIotCore_defaults()
+    {
+        var standAlone = new LocalIotCoreOptions();
+        var embedded = new EmbeddedLocalIotCoreOptions();
+        Assert.AreEqual(standAlone.MqttPort, embedded.MqttPort);
+        Assert.AreEqual(standAlone.HttpPort, embedded.HttpPort);
+        Assert.AreEqual(standAlone.NotifierGrace, TimeSpan.FromSeconds(embedded.GraceSeconds));
+    }
+
+    [TestMethod]
+    [DataRow("LocalIotCore:MqttPort", "70000", "LocalIotCore:MqttPort is 70000; it must be from 1 to 65535, or 0 for a free port (default 8883)")]
+    [DataRow("LocalIotCore:HttpPort", "-1", "LocalIotCore:HttpPort is -1; it must be from 1 to 65535, or 0 for a free port (default 8080)")]
+    [DataRow("LocalIotCore:HttpPort", "8883", "LocalIotCore:MqttPort and LocalIotCore:HttpPort are both 8883")]
+    [DataRow("LocalIotCore:GraceSeconds", "-5", "LocalIotCore:GraceSeconds is -5")]
+    [DataRow("Mqtt:UseTls", "false", "takes devices only over mutual TLS")]
+    public void Each_bad_local_mode_setting_gets_a_message_that_names_it(string key, string value, string expected)
+    {
+        var configuration = Bind((key, value));
+        Assert.IsTrue(configuration.IsLocalMode);
+        StringAssert.Contains(Joined(configuration), expected);
+    }
+
+    [TestMethod]
+    public void LocalIotCore_settings_are_not_checked_when_an_endpoint_is_given()
+    {
+        var configuration = Bind(("Device:ThingName", "pump-1"), ("Mqtt:Endpoint", "localhost"), ("Mqtt:UseTls", "false"), ("LocalIotCore:MqttPort", "70000"));
+        Assert.IsFalse(configuration.IsLocalMode);
+        Assert.AreEqual(0, configuration.Validate().Count, Joined(configuration));
+    }
+
+    [TestMethod]
+    public void With_an_endpoint_a_missing_thing_name_is_explained()
+    {
+        var errors = Joined(Bind(("Mqtt:Endpoint", "localhost"), ("Mqtt:UseTls", "false")));
+        StringAssert.Contains(errors, "Device:ThingName is not set");
+    }
+
+    [TestMethod]
+    public void A_build_without_LocalIotCore_explains_missing_thing_name_and_endpoint()
+    {
+        // dotnet build -p:EmbedLocalIotCore=false (the Pi / NativeAOT build): no local mode.
+        var configuration = FirmwareConfiguration.Bind(new ConfigurationBuilder().Build(), localIotCoreEmbedded: false);
+        Assert.IsFalse(configuration.IsLocalMode);
+        var errors = Joined(configuration);
         StringAssert.Contains(errors, "Device:ThingName is not set");
         StringAssert.Contains(errors, "Mqtt:Endpoint is not set");
         StringAssert.Contains(errors, "describe-endpoint");
+        Assert.IsFalse(errors.Contains("certs/README.md", StringComparison.Ordinal), "no certificate files are asked for before there is an endpoint: " + errors);
     }
 
     [TestMethod]
@@ -87,5 +153,21 @@ public sealed class FirmwareConfigurationTests
         Assert.AreEqual(FirmwareHost.ExitConfigurationError, exit);
         StringAssert.Contains(console.ToString(), "fix the configuration first");
         StringAssert.Contains(console.ToString(), "Mqtt:KeepAliveSeconds is 5");
+    }
+
+    [TestMethod]
+    public async Task Local_mode_with_a_port_in_use_says_which_setting_to_change_and_exits_3()
+    {
+        using var busy = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        busy.Start();
+        var port = ((System.Net.IPEndPoint)busy.LocalEndpoint).Port;
+        var data = Path.Combine(Path.GetTempPath(), "fw-busy-" + Guid.NewGuid().ToString("N"));
+        using var console = new StringWriter();
+        var exit = await FirmwareHost.RunAsync(["--LocalIotCore:MqttPort=" + port, "--LocalIotCore:HttpPort=0", "--Device:DataDirectory=" + data], console);
+        Assert.AreEqual(FirmwareHost.ExitLocalIotCoreFailed, exit, console.ToString());
+        StringAssert.Contains(console.ToString(), "cannot start its LocalIotCore");
+        StringAssert.Contains(console.ToString(), "MQTT port " + port);
+        StringAssert.Contains(console.ToString(), "--LocalIotCore:MqttPort=");
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
     }
 }

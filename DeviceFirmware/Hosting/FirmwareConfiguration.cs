@@ -25,7 +25,22 @@ public sealed class FirmwareConfiguration
 
     public Bme280Options Sensor { get; } = new();
 
-    public static FirmwareConfiguration Bind(IConfiguration configuration)
+    public EmbeddedLocalIotCoreOptions LocalIotCore { get; } = new();
+
+    /// <summary>
+    /// No Mqtt:Endpoint, and this build embeds LocalIotCore: the firmware starts LocalIotCore in its
+    /// own process, and the Mqtt endpoint and certificate paths are filled in once it runs.
+    /// </summary>
+    public bool IsLocalMode { get; private set; }
+
+    /// <summary>Device:ThingName was not given and local mode chose <see cref="EmbeddedLocalIotCoreOptions.DefaultThingName"/>.</summary>
+    public bool ThingNameIsLocalDefault { get; private set; }
+
+    public static FirmwareConfiguration Bind(IConfiguration configuration) => Bind(configuration, EmbeddedLocalIotCore.IsCompiledIn);
+
+    /// <param name="configuration">The configuration sources.</param>
+    /// <param name="localIotCoreEmbedded">Whether this build can run LocalIotCore (tests pass false to see a build without it).</param>
+    public static FirmwareConfiguration Bind(IConfiguration configuration, bool localIotCoreEmbedded)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var result = new FirmwareConfiguration();
@@ -35,6 +50,14 @@ public sealed class FirmwareConfiguration
         configuration.GetSection(TelemetryOptions.Section).Bind(result.Telemetry);
         configuration.GetSection(ReconnectOptions.Section).Bind(result.Reconnect);
         configuration.GetSection(Bme280Options.Section).Bind(result.Sensor);
+        configuration.GetSection(EmbeddedLocalIotCoreOptions.Section).Bind(result.LocalIotCore);
+        result.IsLocalMode = localIotCoreEmbedded && string.IsNullOrWhiteSpace(result.Mqtt.Endpoint);
+        if (result.IsLocalMode && string.IsNullOrWhiteSpace(result.Device.ThingName))
+        {
+            result.Device.ThingName = EmbeddedLocalIotCoreOptions.DefaultThingName;
+            result.ThingNameIsLocalDefault = true;
+        }
+
         if (string.IsNullOrWhiteSpace(result.Mqtt.ClientId))
         {
             result.Mqtt.ClientId = result.Device.ThingName;
@@ -52,7 +75,16 @@ public sealed class FirmwareConfiguration
     {
         var errors = new List<string>();
         errors.AddRange(Device.Validate());
-        errors.AddRange(Mqtt.Validate());
+        errors.AddRange(Mqtt.Validate(endpointFromLocalIotCore: IsLocalMode));
+        if (IsLocalMode)
+        {
+            errors.AddRange(LocalIotCore.Validate());
+            if (!Mqtt.UseTls)
+            {
+                errors.Add("Mqtt:UseTls is false, but the LocalIotCore that runs when no Mqtt:Endpoint is given takes devices only over mutual TLS. Leave Mqtt:UseTls out, or give the --Mqtt:Endpoint of a plain broker.");
+            }
+        }
+
         errors.AddRange(Relay.Validate());
         errors.AddRange(Telemetry.Validate());
         errors.AddRange(Reconnect.Validate());

@@ -18,6 +18,9 @@ public static class FirmwareHost
 {
     public const int ExitConfigurationError = 2;
 
+    /// <summary>Local mode: the embedded LocalIotCore could not start (e.g. a port in use).</summary>
+    public const int ExitLocalIotCoreFailed = 3;
+
     public static string FirmwareVersion =>
         typeof(FirmwareHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
@@ -114,11 +117,38 @@ public static class FirmwareHost
         using var host = builder.Build();
         // The relay pin goes to its safe (off) level before anything else happens.
         host.Services.GetRequiredService<IRelay>();
-        host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("DeviceFirmware").LogInformation(
-            "DeviceFirmware {Version}: thing {Thing}, {Mode} hardware, broker {Endpoint}:{Port} ({Transport}).",
-            FirmwareVersion, configuration.Device.ThingName, configuration.Device.HardwareMode, configuration.Mqtt.Endpoint, configuration.Mqtt.Port,
-            configuration.Mqtt.UseTls ? "mutual TLS" : "plain TCP");
-        await host.RunAsync().ConfigureAwait(false);
+        var loggers = host.Services.GetRequiredService<ILoggerFactory>();
+        // Local mode: LocalIotCore starts before the host's services (which read the Mqtt options it
+        // fills in) and stops after the host has stopped, yet before the host (and its logger factory) is disposed.
+        var localIotCore = configuration.IsLocalMode ? await EmbeddedLocalIotCore.TryStartAsync(configuration, loggers, time, console).ConfigureAwait(false) : null;
+        if (configuration.IsLocalMode && localIotCore is null)
+        {
+            return ExitLocalIotCoreFailed;
+        }
+
+        try
+        {
+            loggers.CreateLogger("DeviceFirmware").LogInformation(
+                "DeviceFirmware {Version}: thing {Thing}, {Mode} hardware, broker {Endpoint}:{Port} ({Transport}).",
+                FirmwareVersion, configuration.Device.ThingName, configuration.Device.HardwareMode, configuration.Mqtt.Endpoint, configuration.Mqtt.Port,
+                configuration.Mqtt.UseTls ? "mutual TLS" : "plain TCP");
+            await host.StartAsync().ConfigureAwait(false);
+            if (localIotCore is not null)
+            {
+                await Console.Out.WriteLineAsync(localIotCore.Banner(configuration)).ConfigureAwait(false);
+            }
+
+            // SIGINT (Ctrl+C) and SIGTERM stop the host (ConsoleLifetime, or systemd's): the agent reports connected=false and disconnects.
+            await host.WaitForShutdownAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            if (localIotCore is not null)
+            {
+                await localIotCore.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
         return 0;
     }
 
@@ -150,7 +180,10 @@ public static class FirmwareHost
         Common settings (also in appsettings.json, or as environment variables DeviceFirmware__Section__Key):
           --Device:ThingName=pump-1          AWS IoT thing name (= MQTT client id)
           --Device:HardwareMode=Simulated    Simulated | RaspberryPi
-          --Mqtt:Endpoint=host               AWS IoT data endpoint or a local broker
+          --Mqtt:Endpoint=host               AWS IoT data endpoint or a local broker; not set = local mode
+                                             (unless built with -p:EmbedLocalIotCore=false): LocalIotCore
+                                             runs in this process, thing pump-1 unless given
+          --LocalIotCore:MqttPort=8883 --LocalIotCore:HttpPort=8080   local mode's ports (0 = a free port)
           --Mqtt:Port=8883                   8883, or 443 (ALPN x-amzn-mqtt-ca)
           --Mqtt:UseTls=false                plain TCP, only for a local broker
           --Mqtt:RootCaPath / CertificatePath / PrivateKeyPath   PEM files (see certs/README.md)

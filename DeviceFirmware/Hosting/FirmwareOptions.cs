@@ -133,3 +133,56 @@ public sealed class ReconnectOptions
         return errors;
     }
 }
+
+/// <summary>
+/// Configuration section "LocalIotCore": the LocalIotCore the firmware runs in its own process when
+/// no Mqtt:Endpoint is given (local mode; see <see cref="EmbeddedLocalIotCore"/>). The defaults are
+/// the stand-alone LocalIotCore's; they are repeated here because a build without LocalIotCore
+/// still binds this section, and a test holds the two equal.
+/// </summary>
+public sealed class EmbeddedLocalIotCoreOptions
+{
+    public const string Section = "LocalIotCore";
+
+    public const int DefaultMqttPort = 8883;
+    public const int DefaultHttpPort = 8080;
+    public const double DefaultGraceSeconds = 300;
+
+    /// <summary>Device:ThingName in local mode when none is given.</summary>
+    public const string DefaultThingName = "pump-1";
+
+    /// <summary>TLS MQTT listener on 127.0.0.1; 0 = a free port.</summary>
+    public int MqttPort { get; set; } = DefaultMqttPort;
+
+    /// <summary>HTTP API (shadows, things) on 127.0.0.1; 0 = a free port.</summary>
+    public int HttpPort { get; set; } = DefaultHttpPort;
+
+    /// <summary>How long a thing may stay offline before the disconnect notifier reports it.</summary>
+    public double GraceSeconds { get; set; } = DefaultGraceSeconds;
+
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        ValidatePort(errors, "LocalIotCore:MqttPort", MqttPort, DefaultMqttPort);
+        ValidatePort(errors, "LocalIotCore:HttpPort", HttpPort, DefaultHttpPort);
+        if (MqttPort == HttpPort && MqttPort != 0)
+        {
+            errors.Add("LocalIotCore:MqttPort and LocalIotCore:HttpPort are both " + MqttPort + "; the MQTT broker and the HTTP API need different ports (or 0 each, for free ones).");
+        }
+
+        if (!(GraceSeconds >= 0) || double.IsInfinity(GraceSeconds))
+        {
+            errors.Add("LocalIotCore:GraceSeconds is " + GraceSeconds + "; it must be a number of seconds, 0 or more (default " + DefaultGraceSeconds + ").");
+        }
+
+        return errors;
+    }
+
+    private static void ValidatePort(List<string> errors, string key, int port, int defaultPort)
+    {
+        if (port is < 0 or > 65535)
+        {
+            errors.Add(key + " is " + port + "; it must be from 1 to 65535, or 0 for a free port (default " + defaultPort + ").");
+        }
+    }
+}

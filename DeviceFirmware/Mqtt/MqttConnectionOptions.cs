@@ -43,10 +43,12 @@ public sealed class MqttConnectionOptions
     /// <summary>Default <c>things/&lt;thing&gt;/lwt</c> (see docs/aws-setup.md for the rule that republishes it).</summary>
     public string? WillTopic { get; set; }
 
-    public IReadOnlyList<string> Validate()
+    /// <param name="endpointFromLocalIotCore">Local mode: the endpoint and the certificate files come from the embedded LocalIotCore once it runs.</param>
+    public IReadOnlyList<string> Validate(bool endpointFromLocalIotCore = false)
     {
         var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(Endpoint))
+        var hasEndpoint = !string.IsNullOrWhiteSpace(Endpoint);
+        if (!hasEndpoint && !endpointFromLocalIotCore)
         {
             errors.Add("Mqtt:Endpoint is not set. Give your AWS IoT data endpoint (aws iot describe-endpoint --endpoint-type iot:Data-ATS) or a local broker's host name.");
         }
@@ -66,7 +68,8 @@ public sealed class MqttConnectionOptions
             errors.Add("Mqtt:ConnectTimeoutSeconds is " + ConnectTimeoutSeconds + "; it must be from 1 to " + MaximumConnectTimeoutSeconds + " (default 10).");
         }
 
-        if (UseTls)
+        // The certificate files matter once there is an endpoint to show them to (local mode mints its own).
+        if (UseTls && hasEndpoint)
         {
             RequireFile(errors, "Mqtt:RootCaPath", RootCaPath, "the root CA that signed the broker's certificate (Amazon Root CA 1 for AWS)");
             RequireFile(errors, "Mqtt:CertificatePath", CertificatePath, "the device certificate");

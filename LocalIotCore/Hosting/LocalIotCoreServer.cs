@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -173,6 +174,10 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggers);
+        // A library inside someone's process: whoever owns the process handles SIGINT/SIGTERM and
+        // stops this server when it is time (the firmware's host only after its own clean shutdown),
+        // so the HTTP API must not listen to the console (ConsoleLifetime) by itself.
+        builder.Services.AddSingleton<IHostLifetime, OwnerControlledLifetime>();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(Options.BindAddress, Options.HttpPort));
         _http = builder.Build();
         HttpApi.Map(_http, router, publish, Connections, Notifier);
@@ -184,5 +189,12 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         }
 
         log.LogInformation("LocalIotCore ready: MQTT (TLS) {Mqtt}, HTTP {Http}, data {Data}", MqttPort, HttpPort, DataDirectory);
+    }
+
+    private sealed class OwnerControlledLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
