@@ -48,6 +48,37 @@ public sealed class AgentRelayTests
     }
 
     [TestMethod]
+    public void Desired_going_back_during_the_deferral_cancels_the_deferred_switch()
+    {
+        var h = new AgentHarness();
+        h.StartOnline();
+        h.Delta("{\"MOTOR\":\"ON\"}", 2);
+        h.Advance(TimeSpan.FromSeconds(0.5));
+        h.Delta("{\"MOTOR\":\"OFF\"}", 3);
+        // desired back to ON while reported is ON: the shadow sends no delta, only /update/accepted.
+        var accepted = h.Deliver(h.Topics.UpdateAccepted, "{\"state\":{\"desired\":{\"MOTOR\":\"ON\"}},\"version\":4}");
+        Assert.AreEqual(0, AgentHarness.OfType<SetRelay>(accepted).Count, "an accepted update never switches the relay");
+        h.Advance(TimeSpan.FromSeconds(5));
+        Assert.IsTrue(h.RelayPin, "the relay stays as desired now");
+        Assert.AreEqual(1, h.Actuations, "the motor was never cycled");
+    }
+
+    [TestMethod]
+    public void An_accepted_update_that_agrees_with_the_deferred_switch_or_is_older_leaves_it_alone()
+    {
+        var h = new AgentHarness();
+        h.StartOnline();
+        h.Delta("{\"MOTOR\":\"ON\"}", 2);
+        h.Advance(TimeSpan.FromSeconds(0.5));
+        h.Delta("{\"MOTOR\":\"OFF\"}", 5);
+        h.Deliver(h.Topics.UpdateAccepted, "{\"state\":{\"desired\":{\"MOTOR\":\"OFF\"}},\"version\":5}");
+        h.Deliver(h.Topics.UpdateAccepted, "{\"state\":{\"desired\":{\"MOTOR\":\"ON\"}},\"version\":4}");
+        h.Advance(TimeSpan.FromSeconds(5));
+        Assert.IsFalse(h.RelayPin, "the deferred OFF still happened");
+        Assert.AreEqual(2, h.Actuations);
+    }
+
+    [TestMethod]
     public void Power_on_state_Last_restores_the_saved_state_before_connecting()
     {
         var h = new AgentHarness(Settings(PowerOnState.Last));

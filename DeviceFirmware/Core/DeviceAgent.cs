@@ -685,6 +685,36 @@ public sealed class DeviceAgent
         {
             RequestSelfHeal(now, "the shadow was updated to connected=false while this session is online (a late Last Will or a duplicate client id)");
         }
+
+        CancelDeferredSwitchIfDesiredWentBack(root);
+    }
+
+    /// <summary>
+    /// A deferred switch carries the desired MOTOR of an earlier delta. If desired goes back to what
+    /// the relay already is before the deferral ends, no delta comes (desired equals reported), so the
+    /// accepted update is the only word of it: without this the relay would still switch, leaving the
+    /// shadow with a delta nobody sends. Cancelling moves nothing, so the rule that /update/accepted
+    /// never switches the relay still holds.
+    /// </summary>
+    private void CancelDeferredSwitchIfDesiredWentBack(JsonElement root)
+    {
+        if (_deferredSwitch is not { FromShadow: true } deferred ||
+            !root.TryGetProperty("state", out var state) || state.ValueKind != JsonValueKind.Object ||
+            !state.TryGetProperty("desired", out var desired) || desired.ValueKind != JsonValueKind.Object ||
+            !desired.TryGetProperty(ShadowKeys.Motor, out var motor) || motor.ValueKind != JsonValueKind.String ||
+            !motor.ValueEquals(MotorText(_relayOn)))
+        {
+            return;
+        }
+
+        if (root.TryGetProperty("version", out var versionElement) && versionElement.TryGetInt64(out var version) && version < _lastShadowVersion)
+        {
+            return; // Older than the delta that asked for the deferred switch.
+        }
+
+        _deferredSwitch = null;
+        Emit(new CancelTimer(AgentTimer.RelayDeferred));
+        Emit(new Log(AgentLogLevel.Information, "Deferred relay " + MotorText(deferred.On) + " cancelled: desired MOTOR went back to " + MotorText(_relayOn) + "."));
     }
 
     private void OnUpdateRejected(JsonElement root)
@@ -1014,7 +1044,7 @@ public sealed class DeviceAgent
         }
 
         ClearError(ShadowKeys.Motor, report);
-        var outcome = RequestSwitch(new PendingSwitch(on, "shadow desired " + MotorText(on), ResetDesired: false), now);
+        var outcome = RequestSwitch(new PendingSwitch(on, "shadow desired " + MotorText(on), ResetDesired: false, FromShadow: true), now);
         if (outcome == SwitchOutcome.AlreadyThere && (_settings.PowerOnState != PowerOnState.Desired || _firstFetchDone))
         {
             // Nothing to move, but reported may be stale (that is why a delta exists): report it.
@@ -1452,7 +1482,7 @@ public sealed class DeviceAgent
 
     private static string FormatMinutes(TimeSpan value) => value.TotalMinutes.ToString("0.##", CultureInfo.InvariantCulture) + " min";
 
-    private readonly record struct PendingSwitch(bool On, string Reason, bool ResetDesired);
+    private readonly record struct PendingSwitch(bool On, string Reason, bool ResetDesired, bool FromShadow = false);
 
     private enum SwitchOutcome
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.InteropServices;
 
 namespace Firmware.EndToEnd.Harness;
@@ -145,6 +146,30 @@ public sealed partial class ChildProcess : IAsyncDisposable
         {
             throw new InvalidOperationException("kill(" + _process.Id + ", " + signal + ") failed: errno " + Marshal.GetLastPInvokeError());
         }
+    }
+
+    /// <summary>
+    /// Whether the process ignores <paramref name="signal"/> (Linux: its bit in SigIgn of
+    /// /proc/PID/status). A program started in the background by a non-interactive shell inherits
+    /// an ignored SIGINT, and .NET keeps it so; elsewhere assumed not ignored.
+    /// </summary>
+    public bool Ignores(int signal)
+    {
+        var status = "/proc/" + _process.Id.ToString(CultureInfo.InvariantCulture) + "/status";
+        if (!File.Exists(status))
+        {
+            return false;
+        }
+
+        foreach (var line in File.ReadLines(status))
+        {
+            if (line.StartsWith("SigIgn:", StringComparison.Ordinal))
+            {
+                return (ulong.Parse(line.AsSpan(7).Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture) & (1UL << (signal - 1))) != 0;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Waits for the exit and for the last of its output.</summary>

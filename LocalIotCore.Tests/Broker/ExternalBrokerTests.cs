@@ -18,7 +18,7 @@ public sealed class ExternalBrokerTests
         var port = FreeTcpPort.Next();
         var config = Path.Combine(folder, "mosquitto.conf");
         await File.WriteAllTextAsync(config, "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\n");
-        using var mosquitto = Process.Start(new ProcessStartInfo(FindMosquitto(), "-c " + config) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+        var mosquitto = Process.Start(new ProcessStartInfo(FindMosquitto(), "-c " + config) { RedirectStandardError = true, RedirectStandardOutput = true })!;
         try
         {
             await WaitForPort(port);
@@ -38,13 +38,40 @@ public sealed class ExternalBrokerTests
             var will = JsonNode.Parse((await device.NextAsync("$aws/things/pump-1/shadow/update/accepted")).Payload)!;
             Assert.IsFalse((bool)will["state"]!["reported"]!["connected"]!);
             Assert.AreEqual(1, server.Notifier.PendingChecks, "the true -> false change started the notifier's grace period");
+
+            // mosquitto restarts under LocalIotCore: the bridge reconnects and serves shadows again.
+            mosquitto.Kill();
+            await mosquitto.WaitForExitAsync();
+            mosquitto = Process.Start(new ProcessStartInfo(FindMosquitto(), "-c " + config) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+            await WaitForPort(port);
+            await using var again = await TestClient.ApplicationAsync(port, "$aws/things/pump-1/shadow/get/accepted");
+            var answer = await AskUntilAnswered(again, "$aws/things/pump-1/shadow/get", "$aws/things/pump-1/shadow/get/accepted");
+            Assert.IsFalse((bool)JsonNode.Parse(answer)!["state"]!["reported"]!["connected"]!, "the shadow service answers through the restarted broker");
         }
         finally
         {
             mosquitto.Kill();
             await mosquitto.WaitForExitAsync();
+            mosquitto.Dispose();
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>Publishes the request until an answer comes: the bridge subscribes again only once it has reconnected.</summary>
+    private static async Task<string> AskUntilAnswered(TestClient client, string requestTopic, string answerTopic)
+    {
+        var deadline = DateTime.UtcNow + TestClient.Patience;
+        while (true)
+        {
+            await client.PublishAsync(requestTopic, "{}");
+            try
+            {
+                return (await client.NextAsync(answerTopic, TimeSpan.FromSeconds(1))).Payload;
+            }
+            catch (OperationCanceledException) when (DateTime.UtcNow < deadline)
+            {
+            }
         }
     }
 

@@ -104,9 +104,9 @@ internal sealed class TestClient : IAsyncDisposable
         Client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
 
     /// <summary>The next message whose topic matches, skipping others.</summary>
-    public async Task<(string Topic, string Payload)> NextAsync(Func<string, bool> topic)
+    public async Task<(string Topic, string Payload)> NextAsync(Func<string, bool> topic, TimeSpan? within = null)
     {
-        using var timeout = new CancellationTokenSource(Patience);
+        using var timeout = new CancellationTokenSource(within ?? Patience);
         while (true)
         {
             var message = await _messages.Reader.ReadAsync(timeout.Token);
@@ -117,7 +117,7 @@ internal sealed class TestClient : IAsyncDisposable
         }
     }
 
-    public Task<(string Topic, string Payload)> NextAsync(string topic) => NextAsync(t => t == topic);
+    public Task<(string Topic, string Payload)> NextAsync(string topic, TimeSpan? within = null) => NextAsync(t => t == topic, within);
 
     /// <summary>Drops the TCP connection without DISCONNECT (what a crash looks like to the broker).</summary>
     public void Abort() => Client.Dispose();

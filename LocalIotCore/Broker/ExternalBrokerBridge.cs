@@ -14,25 +14,33 @@ namespace LocalIotCore.Broker;
 /// </summary>
 public sealed class ExternalBrokerBridge(string endpoint, MessageRouter router, ILogger log) : IAsyncDisposable
 {
+    private static readonly TimeSpan RetryMinimum = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan RetryMaximum = TimeSpan.FromSeconds(5);
     private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
+    private readonly CancellationTokenSource _stop = new();
+    private MqttClientOptions? _options;
+    private Task _reconnecting = Task.CompletedTask;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var separator = endpoint.LastIndexOf(':');
         var host = separator > 0 ? endpoint[..separator] : endpoint;
         var port = separator > 0 ? int.Parse(endpoint[(separator + 1)..], CultureInfo.InvariantCulture) : 1883;
+        _options = new MqttClientOptionsBuilder().WithTcpServer(host, port).WithClientId("localiotcore-" + Guid.NewGuid().ToString("N")[..8]).WithCleanSession(true).Build();
         _client.ApplicationMessageReceivedAsync += OnMessageAsync;
-        await _client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer(host, port).WithClientId("localiotcore-" + Guid.NewGuid().ToString("N")[..8]).WithCleanSession(true).Build(), cancellationToken).ConfigureAwait(false);
-        var subscribe = new MqttClientSubscribeOptionsBuilder()
-            .WithTopicFilter("$aws/things/+/shadow/update", MqttQualityOfServiceLevel.AtLeastOnce)
-            .WithTopicFilter("$aws/things/+/shadow/get", MqttQualityOfServiceLevel.AtLeastOnce)
-            .WithTopicFilter("$aws/things/+/shadow/delete", MqttQualityOfServiceLevel.AtLeastOnce)
-            .WithTopicFilter("$aws/things/+/shadow/name/+/update", MqttQualityOfServiceLevel.AtLeastOnce)
-            .WithTopicFilter("$aws/things/+/shadow/name/+/get", MqttQualityOfServiceLevel.AtLeastOnce)
-            .WithTopicFilter("$aws/things/+/shadow/name/+/delete", MqttQualityOfServiceLevel.AtLeastOnce)
-            .WithTopicFilter("things/#", MqttQualityOfServiceLevel.AtLeastOnce)
-            .Build();
-        await _client.SubscribeAsync(subscribe, cancellationToken).ConfigureAwait(false);
+        await ConnectAndSubscribeAsync(cancellationToken).ConfigureAwait(false);
+        // The broker may restart under us: come back and subscribe again, or every shadow request goes unanswered.
+        _client.DisconnectedAsync += e =>
+        {
+            // A failed reconnect attempt raises this too (not connected before): the running loop goes on.
+            if (e.ClientWasConnected && !_stop.IsCancellationRequested)
+            {
+                log.LogWarning("Lost the connection to the broker at {Endpoint}; reconnecting.", endpoint);
+                _reconnecting = Task.Run(ReconnectAsync);
+            }
+
+            return Task.CompletedTask;
+        };
         log.LogInformation("Serving shadows, rules and the notifier through the broker at {Endpoint}", endpoint);
     }
 
@@ -46,12 +54,53 @@ public sealed class ExternalBrokerBridge(string endpoint, MessageRouter router, 
 
     public async ValueTask DisposeAsync()
     {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _reconnecting.ConfigureAwait(false);
         if (_client.IsConnected)
         {
             await _client.DisconnectAsync().ConfigureAwait(false);
         }
 
         _client.Dispose();
+        _stop.Dispose();
+    }
+
+    private async Task ConnectAndSubscribeAsync(CancellationToken cancellationToken)
+    {
+        await _client.ConnectAsync(_options, cancellationToken).ConfigureAwait(false);
+        var subscribe = new MqttClientSubscribeOptionsBuilder()
+            .WithTopicFilter("$aws/things/+/shadow/update", MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithTopicFilter("$aws/things/+/shadow/get", MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithTopicFilter("$aws/things/+/shadow/delete", MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithTopicFilter("$aws/things/+/shadow/name/+/update", MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithTopicFilter("$aws/things/+/shadow/name/+/get", MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithTopicFilter("$aws/things/+/shadow/name/+/delete", MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithTopicFilter("things/#", MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+        await _client.SubscribeAsync(subscribe, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ReconnectAsync()
+    {
+        var delay = RetryMinimum;
+        while (!_stop.IsCancellationRequested && !_client.IsConnected)
+        {
+            try
+            {
+                await Task.Delay(delay, _stop.Token).ConfigureAwait(false);
+                await ConnectAndSubscribeAsync(_stop.Token).ConfigureAwait(false);
+                log.LogInformation("Reconnected to the broker at {Endpoint}.", endpoint);
+                return;
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is MQTTnet.Exceptions.MqttCommunicationException or OperationCanceledException or InvalidOperationException)
+            {
+                delay = TimeSpan.FromTicks(Math.Min(RetryMaximum.Ticks, delay.Ticks * 2));
+            }
+        }
     }
 
     private async Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
