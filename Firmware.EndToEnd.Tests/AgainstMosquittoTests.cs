@@ -42,4 +42,30 @@ public sealed class AgainstMosquittoTests
         await using var rig = await Rig.StartAsync(Mosquitto);
         await Scenarios.CloudRestartKeepsStateAndFirmwareCatchesUp(rig);
     }
+
+    [TestMethod]
+    public async Task An_idle_device_in_a_blackhole_is_caught_by_keep_alive_on_both_sides()
+    {
+        await using var rig = await Rig.StartAsync(Mosquitto);
+        // No telemetry for an hour: nothing is published, so no missing PUBACK can tell; only keep-alive can.
+        var firmware = rig.StartFirmware("--Telemetry:IntervalSeconds=3600");
+        await rig.WaitForFirmwareOnlineAsync(Scenarios.Patience);
+        var keepAlive = TimeSpan.FromSeconds(rig.Options.KeepAliveSeconds);
+        var mark = firmware.LineCount;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        rig.Proxy.Inject(NetworkFault.Blackhole);
+
+        // The firmware pings after a keep-alive period of silence and gives up when no PINGRESP comes.
+        await firmware.WaitForLineAsync(Scenarios.IsLinkLost, keepAlive * 1.5 + TimeSpan.FromSeconds(10), "that keep-alive caught the silent link", mark);
+        var deviceSide = watch.Elapsed;
+        // mosquitto drops the silent session after 1.5 x keep-alive and publishes its will.
+        await rig.Until(async () => await rig.Shadow.ConnectedAsync() == false, keepAlive * 1.5 + TimeSpan.FromSeconds(10), "connected=false through the broker's keep-alive and the will");
+        var brokerSide = watch.Elapsed;
+        TestContext.WriteLine("device noticed after " + deviceSide.TotalSeconds.ToString("F1", System.Globalization.CultureInfo.InvariantCulture) + " s, flag false after " + brokerSide.TotalSeconds.ToString("F1", System.Globalization.CultureInfo.InvariantCulture) + " s");
+        Assert.IsTrue(deviceSide >= keepAlive, "noticed through keep-alive, which waits a keep-alive period (" + deviceSide + ")");
+
+        mark = firmware.LineCount;
+        rig.Proxy.Heal();
+        await rig.WaitForFirmwareOnlineAsync(Scenarios.Patience, mark);
+    }
 }

@@ -176,4 +176,18 @@ public sealed class AgentConnectionTests
         Assert.IsFalse(AgentHarness.Logged(second, "Missing required node"), "the same 400 is logged once");
         Assert.AreEqual(0, AgentHarness.OfType<Publish>(first).Count + AgentHarness.OfType<Publish>(second).Count, "a 400 is not retried");
     }
+
+    [TestMethod]
+    public void Another_clients_rejected_update_is_not_this_devices_error()
+    {
+        var h = new AgentHarness();
+        h.StartOnline();
+        var foreign = h.Deliver(h.Topics.UpdateRejected, "{\"code\":409,\"message\":\"Version conflict\",\"clientToken\":\"dashboard-7\"}");
+        Assert.AreEqual(0, AgentHarness.Publishes(foreign, h.Topics.Get).Count, "someone else's conflict is not a reason to fetch again");
+        var bad = h.Deliver(h.Topics.UpdateRejected, "{\"code\":400,\"message\":\"JSON contains too many levels of nesting\",\"clientToken\":\"app-1\"}");
+        foreach (var log in AgentHarness.OfType<Log>(bad))
+        {
+            Assert.AreEqual(AgentLogLevel.Debug, log.Level, "not logged as this device's error: " + log.Message);
+        }
+    }
 }

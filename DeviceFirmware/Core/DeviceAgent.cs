@@ -732,6 +732,14 @@ public sealed class DeviceAgent
             return;
         }
 
+        if (token is not null && !token.StartsWith(_tokenPrefix + "-", StringComparison.Ordinal))
+        {
+            // /update/rejected reaches every subscriber: this was another client's request (an
+            // application's bad update), not a problem of this device's reports.
+            Emit(new Log(AgentLogLevel.Debug, "Another client's shadow update was rejected (" + code + "): " + text + " [clientToken " + token + "]."));
+            return;
+        }
+
         if (code == 409)
         {
             Emit(new Log(AgentLogLevel.Warning, "Shadow update rejected with a version conflict (409): " + text + ". Fetching the shadow again."));

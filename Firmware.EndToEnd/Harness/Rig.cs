@@ -28,6 +28,9 @@ public sealed class RigOptions
 
     /// <summary>The firmware's PUBACK/SUBACK/CONNACK timeout.</summary>
     public int ConnectTimeoutSeconds { get; init; } = 5;
+
+    /// <summary>Debug logging in the firmware (its --verbose), for chasing a failure.</summary>
+    public bool VerboseFirmware { get; init; }
 }
 
 /// <summary>
@@ -199,6 +202,11 @@ public sealed class Rig : IAsyncDisposable
             "--Reconnect:StableSeconds=5",
             "--Relay:MinimumSwitchIntervalSeconds=0",
         };
+        if (Options.VerboseFirmware)
+        {
+            arguments.Add("--verbose");
+        }
+
         arguments.AddRange(extraArguments);
         var run = ChildProcess.Start("DeviceFirmware#" + (_firmwareRuns.Count + 1), BuiltPrograms.DotnetHost, arguments, Folder, Path.Combine(LogFolder, "firmware.log"));
         _firmwareRuns.Add(run);

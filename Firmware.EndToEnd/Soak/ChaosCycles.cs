@@ -51,6 +51,8 @@ public sealed class ChaosCycles(Rig rig, Random random, TextWriter output)
             catch (TimeoutException ex)
             {
                 _summary.Failures.Add(Stamp() + kind + ": " + FirstLine(ex.Message));
+                output.WriteLine(Stamp() + "step failed: " + ex.Message);
+                output.WriteLine(Stamp() + "shadow then: " + (await rig.Shadow.ShadowAsync().ConfigureAwait(false))?.ToJsonString());
                 await RecoverAsync().ConfigureAwait(false);
             }
 
@@ -113,7 +115,10 @@ public sealed class ChaosCycles(Rig rig, Random random, TextWriter output)
                 await Task.Delay(TimeSpan.FromSeconds(hold)).ConfigureAwait(false);
                 rig.Proxy.Heal();
                 SetReality(reachable: true);
-                await rig.WaitForFirmwareOnlineAsync(StepPatience, mark).ConfigureAwait(false);
+                // A blackhole shorter than the PUBACK timeout may end before the firmware gives up on
+                // the link: then nothing reconnects, the held bytes arrive late and telemetry resumes.
+                var resumeFrom = rig.Telemetry.HighestSeq;
+                await rig.Until(async () => rig.Telemetry.HighestSeq > resumeFrom + 1 && await rig.Shadow.ConnectedAsync().ConfigureAwait(false) == true, StepPatience, "telemetry flowing and connected=true after the blackhole").ConfigureAwait(false);
                 break;
             case "reset":
                 SetReality(reachable: false);
@@ -140,6 +145,7 @@ public sealed class ChaosCycles(Rig rig, Random random, TextWriter output)
                 break;
             case "bad input":
                 var input = BadInput.All[random.Next(BadInput.All.Count)];
+                output.WriteLine(Stamp() + "bad input: " + input.Name);
                 _summary.BadInputs[input.Name] = _summary.BadInputs.GetValueOrDefault(input.Name) + 1;
                 var before = rig.RelayActuations;
                 await rig.Telemetry.PublishAsync(input.Topic(rig.Options.Thing), input.Payload).ConfigureAwait(false);
@@ -163,6 +169,7 @@ public sealed class ChaosCycles(Rig rig, Random random, TextWriter output)
         _expectedMotor = !_expectedMotor;
         _summary.ValidCommands++;
         var on = _expectedMotor;
+        output.WriteLine(Stamp() + "desired MOTOR " + (on ? "ON" : "OFF"));
         var (status, body) = await rig.Shadow.DesireAsync(on ? "{\"MOTOR\":\"ON\"}" : "{\"MOTOR\":\"OFF\"}").ConfigureAwait(false);
         if (status != 200)
         {

@@ -17,6 +17,7 @@ public static class SoakRun
         var minutes = 15.0;
         var broker = BrokerKind.LocalIotCore;
         int? seed = null;
+        var verbose = false;
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException("Missing value after " + args[i]);
@@ -33,6 +34,9 @@ public static class SoakRun
                 case "--seed":
                     seed = int.Parse(Next(), CultureInfo.InvariantCulture);
                     break;
+                case "--verbose-firmware":
+                    verbose = true;
+                    break;
                 case "--help" or "-h":
                     Console.WriteLine(Usage);
                     return 0;
@@ -44,7 +48,7 @@ public static class SoakRun
 
         var chosenSeed = seed ?? Environment.TickCount;
         Console.WriteLine("Soak: " + minutes.ToString(CultureInfo.InvariantCulture) + " min against " + broker + ", seed " + chosenSeed + " (programs built in " + BuiltPrograms.Configuration + ").");
-        await using var rig = await Rig.StartAsync(new RigOptions { Broker = broker }).ConfigureAwait(false);
+        await using var rig = await Rig.StartAsync(new RigOptions { Broker = broker, VerboseFirmware = verbose }).ConfigureAwait(false);
         var chaos = new ChaosCycles(rig, new Random(chosenSeed), Console.Out);
         var summary = await chaos.RunAsync(TimeSpan.FromMinutes(minutes)).ConfigureAwait(false);
         Console.WriteLine();
@@ -59,7 +63,7 @@ public static class SoakRun
     }
 
     private const string Usage = """
-        Usage: Firmware.EndToEnd soak [--minutes 15] [--broker LocalIotCore|Mosquitto] [--seed N]
+        Usage: Firmware.EndToEnd soak [--minutes 15] [--broker LocalIotCore|Mosquitto] [--seed N] [--verbose-firmware]
           Runs randomized fault cycles against LocalIotCore (or mosquitto) and the firmware as real
           processes, then prints one summary. Exit code 1 if telemetry was lost, invalid input moved
           the relay, a program crashed, or a step did not recover in time.
