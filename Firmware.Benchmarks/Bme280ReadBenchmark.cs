@@ -17,14 +17,13 @@ internal static class Bme280ReadBenchmark
     private const int Warmup = 2_000;
     private const int Reads = 20_000;
 
-    public static void Run(TextWriter output)
+    public static void Run(BenchmarkReport report)
     {
-        output.WriteLine("BME280 forced-mode read: driver overhead per read vs the datasheet's maximum measurement time");
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Reads} reads per row after {Warmup} warm-up reads; .NET {Environment.Version}, {Environment.ProcessorCount} cores"));
-        output.WriteLine("The figures include the simulator's own work (it inverts the compensation for every conversion), so they bound the driver's overhead from above.");
-        output.WriteLine();
-        output.WriteLine("| oversampling T/P/H | datasheet max measurement | driver mean | driver p50 | driver p99 | driver max |");
-        output.WriteLine("|---|---|---|---|---|---|");
+        ArgumentNullException.ThrowIfNull(report);
+        report.Section("BME280 forced-mode read",
+            "Driver overhead per read against the register-level simulator, next to the datasheet's maximum measurement time for the same oversampling (the chip's conversion time passes on a fake clock).",
+            string.Create(CultureInfo.InvariantCulture, $"{Reads} reads per row after {Warmup} warm-up reads. The figures include the simulator's own work (it inverts the compensation for every conversion), so they bound the driver's overhead from above."));
+        var rows = new List<IReadOnlyList<string>>();
         foreach (var factor in new[] { Bme280Oversampling.X1, Bme280Oversampling.X2, Bme280Oversampling.X4, Bme280Oversampling.X8, Bme280Oversampling.X16 })
         {
             var options = new Bme280Options { TemperatureOversampling = factor, PressureOversampling = factor, HumidityOversampling = factor, StuckReadCount = int.MaxValue };
@@ -55,10 +54,17 @@ internal static class Bme280ReadBenchmark
 
             mean /= samples.Length;
             var max = Bme280Compensation.MaximumMeasurementTime(factor, factor, factor).TotalMilliseconds;
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| x{Bme280Compensation.Factor(factor)} | {max:0.###} ms | {mean:0.0} µs | {samples[Reads / 2]:0.0} µs | {samples[(int)(Reads * 0.99)]:0.0} µs | {samples[^1]:0.0} µs |"));
+            rows.Add([
+                "x" + Bme280Compensation.Factor(factor).ToString(CultureInfo.InvariantCulture),
+                max.ToString("0.###", CultureInfo.InvariantCulture) + " ms",
+                Micro(mean), Micro(BenchmarkReport.Percentile(samples, 0.5)), Micro(BenchmarkReport.Percentile(samples, 0.99)), Micro(samples[^1]),
+            ]);
         }
+
+        report.Table(["oversampling T/P/H", "datasheet max measurement", "driver mean", "driver p50", "driver p99", "driver max"], rows);
     }
+
+    private static string Micro(double microseconds) => microseconds.ToString("0.0", CultureInfo.InvariantCulture) + " µs";
 
     private static void Check(SensorReading reading)
     {
