@@ -9,9 +9,12 @@ switch (name)
     case "bme280":
         Bme280ReadBenchmark.Run(report);
         break;
+    case "actuation":
+        await ActuationLatencyBenchmark.RunAsync(report, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000).ConfigureAwait(false);
+        break;
     default:
         Console.Error.WriteLine("Usage: dotnet run -c Release --project Firmware.Benchmarks -- <benchmark>");
-        Console.Error.WriteLine("Benchmarks: bme280 (driver time per forced-mode read against the simulator)");
+        Console.Error.WriteLine("Benchmarks: bme280 (driver time per forced-mode read against the simulator), actuation [iterations] (desired -> relay -> reported accepted)");
         return 2;
 }
 

@@ -79,6 +79,55 @@ public sealed class AgentRelayTests
     }
 
     [TestMethod]
+    public void A_desired_change_that_crossed_the_devices_report_is_fetched_when_no_delta_follows()
+    {
+        var h = new AgentHarness();
+        h.StartOnline();
+        var switched = h.Delta("{\"MOTOR\":\"ON\"}", 2);
+        var ourReport = h.Reports(switched)[^1];
+        // An application sets desired OFF while the shadow still has reported OFF (the ON report is on
+        // its way): desired equals reported at that moment, so the shadow sends no delta.
+        var foreign = h.Deliver(h.Topics.UpdateAccepted, "{\"state\":{\"desired\":{\"MOTOR\":\"OFF\"}},\"version\":3,\"clientToken\":\"app-1\"}");
+        Assert.AreEqual(0, AgentHarness.OfType<SetRelay>(foreign).Count, "an accepted update never switches the relay");
+        var accepted = h.Deliver(h.Topics.UpdateAccepted, "{\"state\":{\"reported\":{\"MOTOR\":\"ON\"}},\"version\":4,\"clientToken\":\"" + AgentHarness.Token(ourReport) + "\"}");
+        Assert.AreEqual(1, AgentHarness.Publishes(accepted, h.Topics.Get).Count, "the device asks for the shadow it can no longer trust");
+
+        h.Deliver(h.Topics.GetAccepted, "{\"state\":{\"desired\":{\"MOTOR\":\"OFF\"},\"reported\":{\"MOTOR\":\"ON\",\"connected\":true},\"delta\":{\"MOTOR\":\"OFF\"}},\"version\":4}");
+        h.Advance(TimeSpan.FromSeconds(3)); // the minimum switch interval
+        Assert.IsFalse(h.RelayPin, "the relay follows the desired state after all");
+    }
+
+    [TestMethod]
+    public void A_delta_after_the_crossing_update_needs_no_extra_fetch()
+    {
+        var h = new AgentHarness();
+        h.StartOnline();
+        var ourReport = h.Reports(h.Delta("{\"MOTOR\":\"ON\"}", 2))[^1];
+        h.Deliver(h.Topics.UpdateAccepted, "{\"state\":{\"desired\":{\"MOTOR\":\"OFF\"}},\"version\":3,\"clientToken\":\"app-1\"}");
+        h.Delta("{\"MOTOR\":\"OFF\"}", 3);
+        var accepted = h.Deliver(h.Topics.UpdateAccepted, "{\"state\":{\"reported\":{\"MOTOR\":\"ON\"}},\"version\":4,\"clientToken\":\"" + AgentHarness.Token(ourReport) + "\"}");
+        Assert.AreEqual(0, AgentHarness.Publishes(accepted, h.Topics.Get).Count, "the delta answered it");
+        h.Advance(TimeSpan.FromSeconds(3));
+        Assert.IsFalse(h.RelayPin);
+    }
+
+    [TestMethod]
+    public void A_fetched_shadow_older_than_an_accepted_update_is_fetched_again_once()
+    {
+        var h = new AgentHarness();
+        h.Start();
+        h.Send(new ConnectSucceeded());
+        // Another client's update (version 5) arrives before the answer to /get, which is older (4).
+        h.Deliver(h.Topics.UpdateAccepted, "{\"state\":{\"desired\":{\"MOTOR\":\"OFF\"}},\"version\":5,\"clientToken\":\"app-1\"}");
+        var stale = h.Deliver(h.Topics.GetAccepted, "{\"state\":{\"desired\":{\"MOTOR\":\"ON\"},\"reported\":{\"MOTOR\":\"OFF\",\"connected\":true},\"delta\":{\"MOTOR\":\"ON\"}},\"version\":4}");
+        Assert.AreEqual(1, AgentHarness.Publishes(stale, h.Topics.Get).Count, "fetched again");
+        var fresh = h.Deliver(h.Topics.GetAccepted, "{\"state\":{\"desired\":{\"MOTOR\":\"OFF\"},\"reported\":{\"MOTOR\":\"ON\",\"connected\":true},\"delta\":{\"MOTOR\":\"OFF\"}},\"version\":6}");
+        Assert.AreEqual(0, AgentHarness.Publishes(fresh, h.Topics.Get).Count, "once only");
+        h.Advance(TimeSpan.FromSeconds(3));
+        Assert.IsFalse(h.RelayPin, "the newer desired state wins");
+    }
+
+    [TestMethod]
     public void Power_on_state_Last_restores_the_saved_state_before_connecting()
     {
         var h = new AgentHarness(Settings(PowerOnState.Last));

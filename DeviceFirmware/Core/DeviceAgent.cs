@@ -73,6 +73,13 @@ public sealed class DeviceAgent
     private long _lastShadowVersion = -1;
     private bool _firstFetchDone;
     private bool _getPending;
+
+    // Version of another client's accepted update whose desired.MOTOR disagreed with where the relay
+    // is going, while no delta of that version (or later) has come; -1 when none (see ResyncIfNoDeltaCame).
+    private long _unansweredDesiredVersion = -1;
+
+    // The newest version seen in any /update/accepted: a fetched document older than it is stale.
+    private long _newestAcceptedVersion = -1;
     private DateTimeOffset? _lastSelfHealAt;
     private bool _selfHealScheduled;
 
@@ -578,6 +585,7 @@ public sealed class DeviceAgent
 
         _getPending = false;
         Emit(new CancelTimer(AgentTimer.ShadowGetRetry));
+        var getVersion = root.TryGetProperty("version", out var getVersionElement) && getVersionElement.TryGetInt64(out var gv) ? gv : -1;
         // The answer to our own /get is authoritative, even with a lower version than a delta seen
         // before (the shadow may have been deleted and re-created); later deltas compare with it.
         if (root.TryGetProperty("version", out var versionElement) && versionElement.TryGetInt64(out var version))
@@ -588,6 +596,10 @@ public sealed class DeviceAgent
             }
 
             _lastShadowVersion = version;
+            if (version >= _unansweredDesiredVersion)
+            {
+                _unansweredDesiredVersion = -1; // The fetched document answers it.
+            }
         }
 
         JsonElement state = default;
@@ -614,6 +626,17 @@ public sealed class DeviceAgent
         }
 
         CompleteFirstFetch();
+
+        // An update newer than this document was already accepted (the answer to /get and another
+        // client's update can cross on the way): what it changed may never come as a delta, so ask
+        // again. Once only: the newest version is taken as the document's, so a shadow whose
+        // versions really went back (deleted and re-created) does not make this loop.
+        if (getVersion >= 0 && getVersion < _newestAcceptedVersion && State == LinkState.Connected)
+        {
+            Emit(new Log(AgentLogLevel.Information, "The fetched shadow (version " + getVersion + ") is older than an update already accepted (version " + _newestAcceptedVersion + "); fetching it again."));
+            _newestAcceptedVersion = getVersion;
+            PublishGet();
+        }
 
         // The report of connected=true went out before this /get; if the shadow still says
         // false, a late Last Will landed after it.
@@ -687,7 +710,52 @@ public sealed class DeviceAgent
         }
 
         CancelDeferredSwitchIfDesiredWentBack(root);
+        ResyncIfNoDeltaCame(root, token);
     }
+
+    /// <summary>
+    /// The shadow sends a delta when an update leaves desired different from reported — as reported
+    /// stands at that moment. A desired change that lands while this device's own report is still on
+    /// its way (after a /get, or a switch just made) can equal the old reported value, so no delta
+    /// comes, and the report that follows leaves desired and reported apart with nobody told. The
+    /// accepted update is the only word of it: remember its version, and if no delta that new arrives
+    /// before this device's next report is accepted, fetch the shadow and let its delta decide.
+    /// Applying desired from /update/accepted directly is avoided on purpose: only deltas and /get
+    /// switch the relay.
+    /// </summary>
+    private void ResyncIfNoDeltaCame(JsonElement root, string? token)
+    {
+        var version = root.TryGetProperty("version", out var versionElement) && versionElement.TryGetInt64(out var v) ? v : -1;
+        _newestAcceptedVersion = Math.Max(_newestAcceptedVersion, version);
+        var ours = token is not null && token.StartsWith(_tokenPrefix + "-", StringComparison.Ordinal);
+        if (!ours)
+        {
+            if (version >= _lastShadowVersion &&
+                root.TryGetProperty("state", out var state) && state.ValueKind == JsonValueKind.Object &&
+                state.TryGetProperty("desired", out var desired) && desired.ValueKind == JsonValueKind.Object &&
+                desired.TryGetProperty(ShadowKeys.Motor, out var motor) && motor.ValueKind == JsonValueKind.String &&
+                (motor.ValueEquals(ShadowKeys.On) || motor.ValueEquals(ShadowKeys.Off)) &&
+                motor.ValueEquals(ShadowKeys.On) != RelayTarget)
+            {
+                _unansweredDesiredVersion = Math.Max(_unansweredDesiredVersion, version);
+            }
+
+            return;
+        }
+
+        if (_unansweredDesiredVersion >= 0 && version > _unansweredDesiredVersion && State == LinkState.Connected)
+        {
+            Emit(new Log(AgentLogLevel.Information, "desired MOTOR changed (version " + _unansweredDesiredVersion + ") while this device's report was on its way, and no delta followed; fetching the shadow."));
+            _unansweredDesiredVersion = -1;
+            if (!_getPending)
+            {
+                PublishGet();
+            }
+        }
+    }
+
+    /// <summary>Where the relay is going: a deferred or in-flight switch, else where it is.</summary>
+    private bool RelayTarget => _deferredSwitch?.On ?? _inFlightSwitch?.On ?? _relayOn;
 
     /// <summary>
     /// A deferred switch carries the desired MOTOR of an earlier delta. If desired goes back to what
@@ -778,6 +846,11 @@ public sealed class DeviceAgent
         }
 
         _lastShadowVersion = version;
+        if (version >= _unansweredDesiredVersion)
+        {
+            _unansweredDesiredVersion = -1; // The delta answers it.
+        }
+
         return true;
     }
 

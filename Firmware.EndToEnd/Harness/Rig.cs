@@ -31,6 +31,9 @@ public sealed class RigOptions
 
     /// <summary>Debug logging in the firmware (its --verbose), for chasing a failure.</summary>
     public bool VerboseFirmware { get; init; }
+
+    /// <summary>False: the firmware connects straight to the broker (benchmarks), not through the fault proxy.</summary>
+    public bool ThroughProxy { get; init; } = true;
 }
 
 /// <summary>
@@ -190,7 +193,7 @@ public sealed class Rig : IAsyncDisposable
             "--Device:ThingName=" + Options.Thing,
             "--Device:DataDirectory=" + DeviceDataFolder,
             "--Mqtt:Endpoint=localhost",
-            "--Mqtt:Port=" + Invariant(Proxy.Port),
+            "--Mqtt:Port=" + Invariant(Options.ThroughProxy ? Proxy.Port : BrokerTlsPort),
             "--Mqtt:RootCaPath=" + RootCaPath,
             "--Mqtt:CertificatePath=" + DeviceCertificatePath,
             "--Mqtt:PrivateKeyPath=" + DeviceKeyPath,
