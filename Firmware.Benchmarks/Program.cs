@@ -12,9 +12,18 @@ switch (name)
     case "actuation":
         await ActuationLatencyBenchmark.RunAsync(report, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000).ConfigureAwait(false);
         break;
+    case "fleet":
+        await FleetBenchmark.RunAsync(report, args[1..]);
+        break;
+    case "storm":
+        await ReconnectStormBenchmark.RunAsync(report, args[1..]);
+        break;
     default:
-        Console.Error.WriteLine("Usage: dotnet run -c Release --project Firmware.Benchmarks -- <benchmark>");
-        Console.Error.WriteLine("Benchmarks: bme280 (driver time per forced-mode read against the simulator), actuation [iterations] (desired -> relay -> reported accepted)");
+        Console.Error.WriteLine("Usage: dotnet run -c Release --project Firmware.Benchmarks -- <benchmark> [options]");
+        Console.Error.WriteLine("Benchmarks: bme280 (driver time per forced-mode read against the simulator)");
+        Console.Error.WriteLine("            actuation [iterations] (desired -> relay -> reported accepted, 1,000 by default)");
+        Console.Error.WriteLine("            fleet [--sizes 100,1000,5000] [--connect-rate 100] [--seconds 15] (N devices over TLS against LocalIotCore: connect time, memory per device, shadow updates/s, actuation latency)");
+        Console.Error.WriteLine("            storm [--devices 1000] [--connect-rate 100] (LocalIotCore killed and restarted: connect attempts per second, full jitter vs none)");
         return 2;
 }
 
