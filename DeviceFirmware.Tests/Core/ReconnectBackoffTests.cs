@@ -56,12 +56,14 @@ public sealed class ReconnectBackoffTests
     }
 
     [TestMethod]
-    public void Random_values_outside_zero_to_one_are_treated_as_zero()
+    public void A_broken_random_source_waits_the_cap_instead_of_retrying_at_once()
     {
         var backoff = new ReconnectBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(8), () => double.NaN);
-        Assert.AreEqual(TimeSpan.Zero, backoff.NextDelay(2));
-        var above = new ReconnectBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(8), () => 1.5);
-        Assert.AreEqual(TimeSpan.Zero, above.NextDelay(2));
+        Assert.AreEqual(TimeSpan.FromSeconds(4), backoff.NextDelay(2));
+        var above = new ReconnectBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(8), () => 1.0);
+        Assert.AreEqual(TimeSpan.FromSeconds(4), above.NextDelay(2), "1.0 (no jitter) is the cap: plain exponential backoff");
+        var below = new ReconnectBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(8), () => -0.5);
+        Assert.AreEqual(TimeSpan.Zero, below.NextDelay(2));
     }
 
     [TestMethod]

@@ -47,15 +47,16 @@ public sealed class ReconnectBackoff
         return ticks >= Maximum.Ticks ? Maximum : TimeSpan.FromTicks((long)ticks);
     }
 
-    /// <summary>A delay drawn uniformly from [0, Cap(attempt)).</summary>
+    /// <summary>A delay drawn uniformly from [0, Cap(attempt)); the cap itself if the random source returns 1 or more, or NaN.</summary>
     public TimeSpan NextDelay(int attempt)
     {
         var r = _random();
-        if (r < 0 || r >= 1 || double.IsNaN(r))
+        // A broken random source must not turn the backoff into retrying at once: it waits the cap.
+        if (r >= 1 || double.IsNaN(r))
         {
-            r = 0;
+            return Cap(attempt);
         }
 
-        return TimeSpan.FromTicks((long)(Cap(attempt).Ticks * r));
+        return TimeSpan.FromTicks((long)(Cap(attempt).Ticks * Math.Max(r, 0)));
     }
 }
