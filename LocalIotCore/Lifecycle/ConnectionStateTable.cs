@@ -64,7 +64,7 @@ public sealed class ConnectionStateTable : IDisposable
         _connection.Open();
         using (var create = _connection.CreateCommand())
         {
-            create.CommandText = "PRAGMA journal_mode=WAL; CREATE TABLE IF NOT EXISTS connections(thing TEXT PRIMARY KEY, connected INTEGER NOT NULL, last_connect INTEGER, last_disconnect INTEGER, reason TEXT, session TEXT, version INTEGER NOT NULL)";
+            create.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; CREATE TABLE IF NOT EXISTS connections(thing TEXT PRIMARY KEY, connected INTEGER NOT NULL, last_connect INTEGER, last_disconnect INTEGER, reason TEXT, session TEXT, version INTEGER NOT NULL)";
             create.ExecuteNonQuery();
         }
 

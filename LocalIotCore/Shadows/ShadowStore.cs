@@ -43,7 +43,11 @@ public sealed class SqliteShadowStore : IShadowStore, IDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
         _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = false }.ToString());
         _connection.Open();
+        // WAL with synchronous=NORMAL: a commit survives LocalIotCore being killed (the tests kill it),
+        // only an OS crash or power loss may lose the last ones. FULL fsyncs every shadow update: the
+        // actuation benchmark measured p50/p90/p99 3.6/10.8/17.4 ms with it, 2.2/5.5/9.6 ms without.
         Execute("PRAGMA journal_mode=WAL");
+        Execute("PRAGMA synchronous=NORMAL");
         Execute("CREATE TABLE IF NOT EXISTS shadows(thing TEXT NOT NULL, name TEXT NOT NULL, document TEXT NOT NULL, version INTEGER NOT NULL, timestamp INTEGER NOT NULL, deleted INTEGER NOT NULL, PRIMARY KEY(thing, name))");
     }
 
