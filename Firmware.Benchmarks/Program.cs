@@ -9,9 +9,17 @@ switch (name)
     case "bme280":
         Bme280ReadBenchmark.Run(report);
         break;
+    case "process":
+        await FirmwareProcessBenchmark.RunAsync(report, quick: args.Contains("--quick")).ConfigureAwait(false);
+        break;
+    case "publish":
+        PiPublishBenchmark.Run(report);
+        break;
     default:
         Console.Error.WriteLine("Usage: dotnet run -c Release --project Firmware.Benchmarks -- <benchmark>");
-        Console.Error.WriteLine("Benchmarks: bme280 (driver time per forced-mode read against the simulator)");
+        Console.Error.WriteLine("Benchmarks: bme280 (driver time per forced-mode read against the simulator),");
+        Console.Error.WriteLine("  process [--quick] (the firmware process, JIT and NativeAOT: start-up, memory, idle CPU),");
+        Console.Error.WriteLine("  publish (the Raspberry Pi builds for linux-arm64: sizes, warnings)");
         return 2;
 }
 
