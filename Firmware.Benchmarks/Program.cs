@@ -18,10 +18,18 @@ switch (name)
     case "storm":
         await ReconnectStormBenchmark.RunAsync(report, args[1..]);
         break;
+    case "process":
+        await FirmwareProcessBenchmark.RunAsync(report, quick: args.Contains("--quick")).ConfigureAwait(false);
+        break;
+    case "publish":
+        PiPublishBenchmark.Run(report);
+        break;
     default:
         Console.Error.WriteLine("Usage: dotnet run -c Release --project Firmware.Benchmarks -- <benchmark> [options]");
         Console.Error.WriteLine("Benchmarks: bme280 (driver time per forced-mode read against the simulator)");
         Console.Error.WriteLine("            actuation [iterations] (desired -> relay -> reported accepted, 1,000 by default)");
+        Console.Error.WriteLine("            process [--quick] (the firmware process, JIT and NativeAOT: start-up, memory, idle CPU)");
+        Console.Error.WriteLine("            publish (the Raspberry Pi builds for linux-arm64: sizes, warnings)");
         Console.Error.WriteLine("            fleet [--sizes 100,1000,5000] [--connect-rate 100] [--seconds 15] (N devices over TLS against LocalIotCore: connect time, memory per device, shadow updates/s, actuation latency)");
         Console.Error.WriteLine("            storm [--devices 1000] [--connect-rate 100] (LocalIotCore killed and restarted: connect attempts per second, full jitter vs none)");
         return 2;

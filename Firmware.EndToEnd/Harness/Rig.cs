@@ -34,6 +34,12 @@ public sealed class RigOptions
 
     /// <summary>False: the firmware connects straight to the broker (benchmarks), not through the fault proxy.</summary>
     public bool ThroughProxy { get; init; } = true;
+
+    /// <summary>
+    /// A firmware executable to start (e.g. a NativeAOT build) instead of the built DeviceFirmware.dll
+    /// under dotnet; it gets the same arguments.
+    /// </summary>
+    public string? FirmwareExecutable { get; init; }
 }
 
 /// <summary>
@@ -189,7 +195,6 @@ public sealed class Rig : IAsyncDisposable
 
         var arguments = new List<string>
         {
-            BuiltPrograms.Dll("DeviceFirmware"),
             "--Device:ThingName=" + Options.Thing,
             "--Device:DataDirectory=" + DeviceDataFolder,
             "--Mqtt:Endpoint=localhost",
@@ -211,7 +216,14 @@ public sealed class Rig : IAsyncDisposable
         }
 
         arguments.AddRange(extraArguments);
-        var run = ChildProcess.Start("DeviceFirmware#" + (_firmwareRuns.Count + 1), BuiltPrograms.DotnetHost, arguments, Folder, Path.Combine(LogFolder, "firmware.log"));
+        var program = Options.FirmwareExecutable;
+        if (program is null)
+        {
+            program = BuiltPrograms.DotnetHost;
+            arguments.Insert(0, BuiltPrograms.Dll("DeviceFirmware"));
+        }
+
+        var run = ChildProcess.Start("DeviceFirmware#" + (_firmwareRuns.Count + 1), program, arguments, Folder, Path.Combine(LogFolder, "firmware.log"));
         _firmwareRuns.Add(run);
         return run;
     }
