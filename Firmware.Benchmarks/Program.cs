@@ -24,9 +24,19 @@ switch (name)
     case "publish":
         PiPublishBenchmark.Run(report);
         break;
+    case "all":
+        // One after another (never two loads at once), into one BENCHMARKS.md.
+        Bme280ReadBenchmark.Run(report);
+        await ActuationLatencyBenchmark.RunAsync(report, 1_000).ConfigureAwait(false);
+        await FirmwareProcessBenchmark.RunAsync(report, quick: false).ConfigureAwait(false);
+        await FleetBenchmark.RunAsync(report, []).ConfigureAwait(false);
+        await ReconnectStormBenchmark.RunAsync(report, []).ConfigureAwait(false);
+        PiPublishBenchmark.Run(report);
+        break;
     default:
         Console.Error.WriteLine("Usage: dotnet run -c Release --project Firmware.Benchmarks -- <benchmark> [options]");
-        Console.Error.WriteLine("Benchmarks: bme280 (driver time per forced-mode read against the simulator)");
+        Console.Error.WriteLine("Benchmarks: all (every one below, in turn, into one BENCHMARKS.md)");
+        Console.Error.WriteLine("            bme280 (driver time per forced-mode read against the simulator)");
         Console.Error.WriteLine("            actuation [iterations] (desired -> relay -> reported accepted, 1,000 by default)");
         Console.Error.WriteLine("            process [--quick] (the firmware process, JIT and NativeAOT: start-up, memory, idle CPU)");
         Console.Error.WriteLine("            publish (the Raspberry Pi builds for linux-arm64: sizes, warnings)");

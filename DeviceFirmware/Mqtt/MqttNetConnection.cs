@@ -252,6 +252,12 @@ public sealed class MqttNetConnection : IMqttConnection
                 .WithTargetHost(_options.Endpoint)
                 .WithSslProtocols(SslProtocols.Tls12 | SslProtocols.Tls13)
                 .WithClientCertificates(new X509Certificate2Collection(device))
+                // The configured root is the only trust anchor: handing it to the TLS layer keeps .NET
+                // from building a default chain from the system store (/etc/ssl/certs, ~160 ms at every
+                // connect on this machine) only for ValidateServer to check against the root anyway.
+                // No revocation check, as before (SslStream's default for clients).
+                .WithTrustChain(new X509Certificate2Collection(rootCa))
+                .WithRevocationMode(X509RevocationMode.NoCheck)
                 .WithCertificateValidationHandler(e => ValidateServer(e, rootCa));
             var alpn = _options.Alpn ?? (_options.Port == 443 ? MqttConnectionOptions.AwsAlpnProtocol : null);
             if (!string.IsNullOrEmpty(alpn))
