@@ -147,11 +147,21 @@ public sealed class ChaosCycles(Rig rig, Random random, TextWriter output)
                 var input = BadInput.All[random.Next(BadInput.All.Count)];
                 output.WriteLine(Stamp() + "bad input: " + input.Name);
                 _summary.BadInputs[input.Name] = _summary.BadInputs.GetValueOrDefault(input.Name) + 1;
+                // Count only what the bad input causes: first let the last valid command settle (a
+                // command sent just after a restart can cross the firmware's first fetch, and the relay
+                // then follows the fetched state and the command within milliseconds).
+                await SettleAsync().ConfigureAwait(false);
                 var before = rig.RelayActuations;
                 await rig.Telemetry.PublishAsync(input.Topic(rig.Options.Thing), input.Payload).ConfigureAwait(false);
                 // No valid command is in flight, so any actuation in this window came from the bad input.
                 await Task.Delay(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
-                _summary.ActuationsOnInvalidInput += rig.RelayActuations - before;
+                var moved = rig.RelayActuations - before;
+                if (moved > 0)
+                {
+                    output.WriteLine(Stamp() + "the relay moved " + moved + " time(s) after bad input '" + input.Name + "'");
+                }
+
+                _summary.ActuationsOnInvalidInput += moved;
                 if (!rig.FirmwareRunning)
                 {
                     _summary.UnexpectedExits++;
@@ -181,6 +191,29 @@ public sealed class ChaosCycles(Rig rig, Random random, TextWriter output)
             var document = await rig.Shadow.ShadowAsync().ConfigureAwait(false);
             return rig.RelayIsOn == on && (string?)document?["state"]?["reported"]?["MOTOR"] == (on ? "ON" : "OFF");
         }, StepPatience, "the motor command applied and reported").ConfigureAwait(false);
+    }
+
+    /// <summary>Waits until the shadow has no valid MOTOR delta pending, the relay matches reported.MOTOR, and the relay has not moved for a second.</summary>
+    private async Task SettleAsync()
+    {
+        await rig.Until(async () =>
+        {
+            var document = await rig.Shadow.ShadowAsync().ConfigureAwait(false);
+            // A delta left by earlier bad input ("on", 1) is refused for good: only a valid one is pending work.
+            var pending = document?["state"]?["delta"]?["MOTOR"] is System.Text.Json.Nodes.JsonValue delta && delta.TryGetValue<string>(out var value) && value is "ON" or "OFF";
+            return !pending && (string?)document?["state"]?["reported"]?["MOTOR"] == (rig.RelayIsOn ? "ON" : "OFF");
+        }, StepPatience, "the relay and the shadow agreeing").ConfigureAwait(false);
+        var quietSince = rig.RelayActuations;
+        var quiet = Stopwatch.StartNew();
+        while (quiet.Elapsed < TimeSpan.FromSeconds(1))
+        {
+            await Task.Delay(100).ConfigureAwait(false);
+            if (rig.RelayActuations != quietSince)
+            {
+                quietSince = rig.RelayActuations;
+                quiet.Restart();
+            }
+        }
     }
 
     /// <summary>After a step that did not recover in time: undo every fault and bring each program back.</summary>
