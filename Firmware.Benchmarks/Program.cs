@@ -45,18 +45,5 @@ switch (name)
         return 2;
 }
 
-report.Write(Path.Combine(BuiltProgramsRoot(), "BENCHMARKS.md"), "dotnet run -c Release --project Firmware.Benchmarks -- " + string.Join(' ', args));
+report.Write(Path.Combine(Firmware.EndToEnd.Harness.BuiltPrograms.RepositoryRoot, "BENCHMARKS.md"), "dotnet run -c Release --project Firmware.Benchmarks -- " + string.Join(' ', args));
 return 0;
-
-static string BuiltProgramsRoot()
-{
-    for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-    {
-        if (File.Exists(Path.Combine(folder.FullName, "Firmware.sln")))
-        {
-            return folder.FullName;
-        }
-    }
-
-    return Directory.GetCurrentDirectory();
-}

@@ -52,7 +52,7 @@ public sealed class AgainstLocalIotCoreTests
         // broker still holds its old session, so the broker takes the session over and sends its will.
         var mark = firmware.LineCount;
         rig.Proxy.Inject(NetworkFault.BlackholeExisting);
-        await firmware.WaitForLineAsync(Scenarios.IsLinkLost, TimeSpan.FromSeconds(rig.Options.KeepAliveSeconds * 1.5 + 10), "that it lost the silent link", mark);
+        await firmware.WaitForLineAsync(Rig.IsLinkLostLine, TimeSpan.FromSeconds(rig.Options.KeepAliveSeconds * 1.5 + 10), "that it lost the silent link", mark);
         await rig.WaitForFirmwareOnlineAsync(Scenarios.Patience, mark);
         await rig.Until(async () => (string?)(await rig.Shadow.ConnectionAsync())?["lastDisconnectReason"] == "DUPLICATE_CLIENTID", Scenarios.Patience, "the old session taken over");
 

@@ -56,7 +56,7 @@ public sealed class AgainstMosquittoTests
         rig.Proxy.Inject(NetworkFault.Blackhole);
 
         // The firmware pings after a keep-alive period of silence and gives up when no PINGRESP comes.
-        await firmware.WaitForLineAsync(Scenarios.IsLinkLost, keepAlive * 1.5 + TimeSpan.FromSeconds(10), "that keep-alive caught the silent link", mark);
+        await firmware.WaitForLineAsync(Rig.IsLinkLostLine, keepAlive * 1.5 + TimeSpan.FromSeconds(10), "that keep-alive caught the silent link", mark);
         var deviceSide = watch.Elapsed;
         // mosquitto drops the silent session after 1.5 x keep-alive and publishes its will.
         await rig.Until(async () => await rig.Shadow.ConnectedAsync() == false, keepAlive * 1.5 + TimeSpan.FromSeconds(10), "connected=false through the broker's keep-alive and the will");

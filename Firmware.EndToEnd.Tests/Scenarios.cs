@@ -80,7 +80,7 @@ internal static class Scenarios
         // Silent blackhole: no RST, no FIN; only keep-alive (or a missing PUBACK) can tell.
         var mark = firmware.LineCount;
         rig.Proxy.Inject(NetworkFault.Blackhole);
-        await firmware.WaitForLineAsync(IsLinkLost, detectBound, "that it lost the link in the blackhole", mark);
+        await firmware.WaitForLineAsync(Rig.IsLinkLostLine, detectBound, "that it lost the link in the blackhole", mark);
         // The broker's side: 1.5 x keep-alive of silence, then the will sets the flag false.
         await rig.Until(async () => await rig.Shadow.ConnectedAsync() == false, detectBound, "connected=false while the device is unreachable");
         mark = firmware.LineCount;
@@ -90,7 +90,7 @@ internal static class Scenarios
         // Reset: both sides see the drop at once.
         mark = firmware.LineCount;
         rig.Proxy.Inject(NetworkFault.Reset);
-        await firmware.WaitForLineAsync(IsLinkLost, Patience, "that the reset dropped the link", mark);
+        await firmware.WaitForLineAsync(Rig.IsLinkLostLine, Patience, "that the reset dropped the link", mark);
         await rig.WaitForFirmwareOnlineAsync(Patience, mark);
 
         // Slow link: the connection survives, telemetry keeps flowing, late.
@@ -160,9 +160,6 @@ internal static class Scenarios
             && (string?)document?["state"]?["reported"]?["MOTOR"] == (on ? "ON" : "OFF")
             && document?["state"]?["delta"]?["MOTOR"] is null;
     }
-
-    public static bool IsLinkLost(string line) =>
-        line.Contains("Connection to ", StringComparison.Ordinal) && line.Contains(" lost", StringComparison.Ordinal);
 
     public static JsonNode? Errors(JsonNode? reported) => reported?["errors"];
 }

@@ -252,6 +252,10 @@ public sealed class Rig : IAsyncDisposable
 
     public static bool IsConnectLine(string line) => line.Contains("Connected to ", StringComparison.Ordinal);
 
+    /// <summary>The firmware's log line for a connection it lost (dropped, reset, or presumed dead).</summary>
+    public static bool IsLinkLostLine(string line) =>
+        line.Contains("Connection to ", StringComparison.Ordinal) && line.Contains(" lost", StringComparison.Ordinal);
+
     /// <summary>Whether the running firmware's simulated relay is on, from what it logged (off before any line).</summary>
     public bool RelayIsOn
     {

@@ -124,7 +124,7 @@ public sealed class ChaosCycles(Rig rig, Random random, TextWriter output)
                 SetReality(reachable: false);
                 rig.Proxy.Inject(NetworkFault.Reset);
                 SetReality(reachable: true);
-                await firmware.WaitForLineAsync(IsLinkLost, StepPatience, "the reset", mark).ConfigureAwait(false);
+                await firmware.WaitForLineAsync(Rig.IsLinkLostLine, StepPatience, "the reset", mark).ConfigureAwait(false);
                 await rig.WaitForFirmwareOnlineAsync(StepPatience, mark).ConfigureAwait(false);
                 break;
             case "broker restart":
@@ -307,7 +307,4 @@ public sealed class ChaosCycles(Rig rig, Random random, TextWriter output)
     private string Stamp() => "[" + _clock.Elapsed.ToString(@"mm\:ss", CultureInfo.InvariantCulture) + "] ";
 
     private static string FirstLine(string text) => text.Split('\n')[0];
-
-    private static bool IsLinkLost(string line) =>
-        line.Contains("Connection to ", StringComparison.Ordinal) && line.Contains(" lost", StringComparison.Ordinal);
 }
