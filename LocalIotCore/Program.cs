@@ -63,6 +63,7 @@ Console.WriteLine("LocalIotCore — a local stand-in for AWS IoT Core");
 Console.WriteLine(options.ExternalBroker is null
     ? "  MQTT (mutual TLS): mqtts://127.0.0.1:" + server.MqttPort + (server.PlainApplicationPort is int plain ? "   plain (applications, loopback): 127.0.0.1:" + plain : "")
     : "  MQTT: served through the external broker at " + options.ExternalBroker);
+Console.WriteLine("  Dashboard:         " + server.DashboardUrl);
 Console.WriteLine("  HTTP API:          http://127.0.0.1:" + server.HttpPort + "  (GET /api/things, GET|POST|DELETE /things/<thing>/shadow)");
 Console.WriteLine("  Root CA:           " + server.CaCertificatePath);
 Console.WriteLine("  Data directory:    " + server.DataDirectory);

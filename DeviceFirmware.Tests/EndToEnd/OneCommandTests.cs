@@ -40,8 +40,15 @@ public sealed partial class OneCommandTests
             StringAssert.Contains(output, "curl -X POST " + shadow + " -d '{\"state\":{\"desired\":{\"MOTOR\":\"ON\"}}}'");
             StringAssert.Contains(output, "curl " + shadow);
             StringAssert.Contains(output, "topic things/pump-1/telemetry on the broker");
+            var dashboard = new Uri(DashboardLine().Match(output).Groups[1].Value);
+            Assert.AreEqual(new Uri(endpoint, "/"), dashboard, "the dashboard is the HTTP host's root");
 
             using var http = new HttpClient { BaseAddress = endpoint };
+            using (var page = await http.GetAsync(dashboard))
+            {
+                Assert.AreEqual("text/html", page.Content.Headers.ContentType?.MediaType, "the printed dashboard address serves the page");
+            }
+
             await PumpShadow.Desire(http, "{\"MOTOR\":\"ON\"}");
             await Eventually.Until(
                 async () => await Reported(http) is { } reported && (string?)reported["MOTOR"] == "ON" && reported["connected"]?.GetValue<bool>() == true,
@@ -88,4 +95,7 @@ public sealed partial class OneCommandTests
 
     [GeneratedRegex(@"HTTP API:\s+(http://\S+)", RegexOptions.Multiline)]
     private static partial Regex HttpApiLine();
+
+    [GeneratedRegex(@"Dashboard:\s+(http://\S+)", RegexOptions.Multiline)]
+    private static partial Regex DashboardLine();
 }

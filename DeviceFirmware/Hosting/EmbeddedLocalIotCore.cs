@@ -86,6 +86,7 @@ internal sealed class EmbeddedLocalIotCore : IAsyncDisposable
         return
             "DeviceFirmware is running in local mode: LocalIotCore (a local stand-in for AWS IoT Core) runs in this process." + n +
             "  Thing:      " + thing + (configuration.ThingNameIsLocalDefault ? " (the local-mode default; --Device:ThingName=... for another)" : "") + n +
+            "  Dashboard:  " + _server.DashboardUrl + "   (things, motor switch, shadow editor, telemetry charts, alerts)" + n +
             "  HTTP API:   " + http + n +
             "  Motor on:   curl -X POST " + shadow + " -d '{\"state\":{\"desired\":{\"MOTOR\":\"ON\"}}}'" + n +
             "  Shadow:     curl " + shadow + "    (reported.MOTOR, reported.connected, reported.sensor)" + n +

@@ -28,6 +28,9 @@ public sealed class LocalIotCoreOptions
     /// <summary>POSTed with each notification, when set.</summary>
     public Uri? WebhookUrl { get; set; }
 
+    /// <summary>Telemetry messages kept per thing for the dashboard (the oldest go first).</summary>
+    public int TelemetryPointsPerThing { get; set; } = Telemetry.TelemetryHistory.DefaultPointsPerThing;
+
     /// <summary>host:port of another broker (e.g. mosquitto) to serve as a client of, instead of the embedded broker.</summary>
     public string? ExternalBroker { get; set; }
 }

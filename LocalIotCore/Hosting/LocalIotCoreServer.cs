@@ -3,11 +3,13 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography.X509Certificates;
 using LocalIotCore.Broker;
 using LocalIotCore.Certificates;
+using LocalIotCore.Dashboard;
 using LocalIotCore.Http;
 using LocalIotCore.Lifecycle;
 using LocalIotCore.Notifier;
 using LocalIotCore.Rules;
 using LocalIotCore.Shadows;
+using LocalIotCore.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -60,6 +62,14 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
 
     public DisconnectNotifier Notifier { get; private set; } = null!;
 
+    public TelemetryHistory Telemetry { get; private set; } = null!;
+
+    /// <summary>What every open dashboard page hears.</summary>
+    public LiveFeed Feed { get; } = new();
+
+    /// <summary>The dashboard's address (the HTTP host's root).</summary>
+    public string DashboardUrl => "http://127.0.0.1:" + HttpPort + "/";
+
     public static async Task<LocalIotCoreServer> StartAsync(LocalIotCoreOptions options, ILoggerFactory? loggers = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -99,6 +109,7 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
     {
         if (_http is not null)
         {
+            Feed.CompleteAll();
             await _http.StopAsync().ConfigureAwait(false);
             await _http.DisposeAsync().ConfigureAwait(false);
         }
@@ -145,8 +156,18 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
 
         Notifier = new DisconnectNotifier(Shadows, Options.NotifierGrace, time, loggers.CreateLogger("LocalIotCore.Notifier"), Path.Combine(DataDirectory, "state.db"), webhook);
         _disposables.Add(Notifier);
+        Telemetry = new TelemetryHistory(Path.Combine(DataDirectory, "telemetry.db"), Options.TelemetryPointsPerThing);
+        _disposables.Add(Telemetry);
+        Connections.Recorded += (recorded, _) =>
+        {
+            if (Feed.HasSubscribers)
+            {
+                Feed.Publish(LiveFeed.Connection, recorded.ToJson());
+            }
+        };
+        Notifier.Notified += notification => Feed.Publish(LiveFeed.Notification, notification.ToJson());
         var rules = new RuleEngine(RulesConfiguration.LoadOrCreate(Path.Combine(DataDirectory, "rules.json")));
-        var router = new MessageRouter(Shadows, rules, Notifier, loggers.CreateLogger("LocalIotCore.Router"));
+        var router = new MessageRouter(Shadows, rules, Notifier, loggers.CreateLogger("LocalIotCore.Router"), Telemetry, Feed, time);
 
         Func<IReadOnlyList<ShadowMessage>, Task> publish;
         if (Options.ExternalBroker is string external)
@@ -181,6 +202,7 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(Options.BindAddress, Options.HttpPort));
         _http = builder.Build();
         HttpApi.Map(_http, router, publish, Connections, Notifier);
+        DashboardEndpoints.Map(_http, Feed, Telemetry, Connections, time);
         await _http.StartAsync(cancellationToken).ConfigureAwait(false);
         var addresses = _http.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         foreach (var address in addresses)
@@ -188,7 +210,7 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
             HttpPort = new Uri(address).Port;
         }
 
-        log.LogInformation("LocalIotCore ready: MQTT (TLS) {Mqtt}, HTTP {Http}, data {Data}", MqttPort, HttpPort, DataDirectory);
+        log.LogInformation("LocalIotCore ready: MQTT (TLS) {Mqtt}, HTTP {Http}, dashboard {Dashboard}, data {Data}", MqttPort, HttpPort, DashboardUrl, DataDirectory);
     }
 
     private sealed class OwnerControlledLifetime : IHostLifetime

@@ -43,19 +43,38 @@ public sealed record LifecycleEvent(
     }
 }
 
+/// <summary>One lifecycle event as the connection table kept it; <paramref name="Stale"/>: a late event of an older session, which did not change the state.</summary>
+public sealed record ConnectionEvent(string Thing, bool Connected, long AtMilliseconds, string? DisconnectReason, bool ClientInitiatedDisconnect, string SessionIdentifier, bool Stale)
+{
+    public JsonObject ToJson() => new()
+    {
+        ["thing"] = Thing,
+        ["eventType"] = Connected ? "connected" : "disconnected",
+        ["at"] = AtMilliseconds,
+        ["disconnectReason"] = DisconnectReason,
+        ["clientInitiatedDisconnect"] = Connected ? null : ClientInitiatedDisconnect,
+        ["sessionIdentifier"] = SessionIdentifier,
+        ["stale"] = Stale,
+    };
+}
+
 /// <summary>One row of the connection-state table.</summary>
 public sealed record ConnectionState(string Thing, bool Connected, long? LastConnectedMilliseconds, long? LastDisconnectedMilliseconds, string? LastDisconnectReason, string? SessionIdentifier);
 
 /// <summary>
 /// Connection state per thing, kept from lifecycle events and persisted. Events may arrive out of
 /// order: a disconnect of an older session never overrides a newer session's connect (compared by
-/// version number, as AWS recommends).
+/// version number, as AWS recommends). The newest <see cref="EventsKept"/> events are kept too, for the
+/// dashboard's "recent connection events".
 /// </summary>
 public sealed class ConnectionStateTable : IDisposable
 {
     private readonly object _gate = new();
     private readonly SqliteConnection _connection;
     private readonly Dictionary<string, (ConnectionState State, long Version)> _rows = new(StringComparer.Ordinal);
+
+    /// <summary>How many lifecycle events the table keeps (all things together).</summary>
+    public const int EventsKept = 500;
 
     public ConnectionStateTable(string databasePath)
     {
@@ -64,7 +83,8 @@ public sealed class ConnectionStateTable : IDisposable
         _connection.Open();
         using (var create = _connection.CreateCommand())
         {
-            create.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; CREATE TABLE IF NOT EXISTS connections(thing TEXT PRIMARY KEY, connected INTEGER NOT NULL, last_connect INTEGER, last_disconnect INTEGER, reason TEXT, session TEXT, version INTEGER NOT NULL)";
+            create.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; CREATE TABLE IF NOT EXISTS connections(thing TEXT PRIMARY KEY, connected INTEGER NOT NULL, last_connect INTEGER, last_disconnect INTEGER, reason TEXT, session TEXT, version INTEGER NOT NULL); " +
+                "CREATE TABLE IF NOT EXISTS connection_events(id INTEGER PRIMARY KEY, thing TEXT NOT NULL, connected INTEGER NOT NULL, at INTEGER NOT NULL, reason TEXT, client_initiated INTEGER NOT NULL, session TEXT NOT NULL, stale INTEGER NOT NULL)";
             create.ExecuteNonQuery();
         }
 
@@ -78,6 +98,28 @@ public sealed class ConnectionStateTable : IDisposable
                 reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5));
             _rows[state.Thing] = (state, reader.GetInt64(6));
         }
+    }
+
+    /// <summary>Raised after each lifecycle event is recorded (outside the table's lock), with the thing's state after it.</summary>
+    public event Action<ConnectionEvent, ConnectionState>? Recorded;
+
+    /// <summary>The newest lifecycle events, newest first.</summary>
+    public IReadOnlyList<ConnectionEvent> RecentEvents(int limit)
+    {
+        var events = new List<ConnectionEvent>();
+        lock (_gate)
+        {
+            using var select = _connection.CreateCommand();
+            select.CommandText = "SELECT thing, connected, at, reason, client_initiated, session, stale FROM connection_events ORDER BY id DESC LIMIT $limit";
+            select.Parameters.AddWithValue("$limit", Math.Clamp(limit, 0, EventsKept));
+            using var reader = select.ExecuteReader();
+            while (reader.Read())
+            {
+                events.Add(new ConnectionEvent(reader.GetString(0), reader.GetInt64(1) != 0, reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt64(4) != 0, reader.GetString(5), reader.GetInt64(6) != 0));
+            }
+        }
+
+        return events;
     }
 
     public IReadOnlyList<ConnectionState> All()
@@ -106,30 +148,56 @@ public sealed class ConnectionStateTable : IDisposable
     public void Record(LifecycleEvent lifecycle)
     {
         ArgumentNullException.ThrowIfNull(lifecycle);
+        ConnectionEvent recorded;
+        ConnectionState after;
         lock (_gate)
         {
             _rows.TryGetValue(lifecycle.ClientId, out var existing);
-            if (existing.State is not null && lifecycle.VersionNumber < existing.Version)
+            // A late event of an older session does not change the state; it is still an event that happened.
+            var stale = existing.State is not null && lifecycle.VersionNumber < existing.Version;
+            recorded = new ConnectionEvent(lifecycle.ClientId, lifecycle.Connected, lifecycle.TimestampMilliseconds, lifecycle.DisconnectReason, lifecycle.ClientInitiatedDisconnect, lifecycle.SessionIdentifier, stale);
+            AppendEvent(recorded);
+            if (stale)
             {
-                return; // A late event of an older session.
+                after = existing.State!;
             }
-
-            var previous = existing.State;
-            var state = lifecycle.Connected
-                ? new ConnectionState(lifecycle.ClientId, true, lifecycle.TimestampMilliseconds, previous?.LastDisconnectedMilliseconds, previous?.LastDisconnectReason, lifecycle.SessionIdentifier)
-                : new ConnectionState(lifecycle.ClientId, false, previous?.LastConnectedMilliseconds, lifecycle.TimestampMilliseconds, lifecycle.DisconnectReason, lifecycle.SessionIdentifier);
-            _rows[lifecycle.ClientId] = (state, lifecycle.VersionNumber);
-            using var command = _connection.CreateCommand();
-            command.CommandText = "INSERT OR REPLACE INTO connections(thing, connected, last_connect, last_disconnect, reason, session, version) VALUES ($t, $c, $lc, $ld, $r, $s, $v)";
-            command.Parameters.AddWithValue("$t", state.Thing);
-            command.Parameters.AddWithValue("$c", state.Connected ? 1 : 0);
-            command.Parameters.AddWithValue("$lc", (object?)state.LastConnectedMilliseconds ?? DBNull.Value);
-            command.Parameters.AddWithValue("$ld", (object?)state.LastDisconnectedMilliseconds ?? DBNull.Value);
-            command.Parameters.AddWithValue("$r", (object?)state.LastDisconnectReason ?? DBNull.Value);
-            command.Parameters.AddWithValue("$s", (object?)state.SessionIdentifier ?? DBNull.Value);
-            command.Parameters.AddWithValue("$v", lifecycle.VersionNumber);
-            command.ExecuteNonQuery();
+            else
+            {
+                var previous = existing.State;
+                after = lifecycle.Connected
+                    ? new ConnectionState(lifecycle.ClientId, true, lifecycle.TimestampMilliseconds, previous?.LastDisconnectedMilliseconds, previous?.LastDisconnectReason, lifecycle.SessionIdentifier)
+                    : new ConnectionState(lifecycle.ClientId, false, previous?.LastConnectedMilliseconds, lifecycle.TimestampMilliseconds, lifecycle.DisconnectReason, lifecycle.SessionIdentifier);
+                _rows[lifecycle.ClientId] = (after, lifecycle.VersionNumber);
+                using var command = _connection.CreateCommand();
+                command.CommandText = "INSERT OR REPLACE INTO connections(thing, connected, last_connect, last_disconnect, reason, session, version) VALUES ($t, $c, $lc, $ld, $r, $s, $v)";
+                command.Parameters.AddWithValue("$t", after.Thing);
+                command.Parameters.AddWithValue("$c", after.Connected ? 1 : 0);
+                command.Parameters.AddWithValue("$lc", (object?)after.LastConnectedMilliseconds ?? DBNull.Value);
+                command.Parameters.AddWithValue("$ld", (object?)after.LastDisconnectedMilliseconds ?? DBNull.Value);
+                command.Parameters.AddWithValue("$r", (object?)after.LastDisconnectReason ?? DBNull.Value);
+                command.Parameters.AddWithValue("$s", (object?)after.SessionIdentifier ?? DBNull.Value);
+                command.Parameters.AddWithValue("$v", lifecycle.VersionNumber);
+                command.ExecuteNonQuery();
+            }
         }
+
+        Recorded?.Invoke(recorded, after);
+    }
+
+    private void AppendEvent(ConnectionEvent recorded)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "INSERT INTO connection_events(thing, connected, at, reason, client_initiated, session, stale) VALUES ($t, $c, $at, $r, $ci, $s, $st); " +
+            "DELETE FROM connection_events WHERE id <= (SELECT MAX(id) FROM connection_events) - $kept";
+        command.Parameters.AddWithValue("$t", recorded.Thing);
+        command.Parameters.AddWithValue("$c", recorded.Connected ? 1 : 0);
+        command.Parameters.AddWithValue("$at", recorded.AtMilliseconds);
+        command.Parameters.AddWithValue("$r", (object?)recorded.DisconnectReason ?? DBNull.Value);
+        command.Parameters.AddWithValue("$ci", recorded.ClientInitiatedDisconnect ? 1 : 0);
+        command.Parameters.AddWithValue("$s", recorded.SessionIdentifier);
+        command.Parameters.AddWithValue("$st", recorded.Stale ? 1 : 0);
+        command.Parameters.AddWithValue("$kept", EventsKept);
+        command.ExecuteNonQuery();
     }
 
     public void Dispose() => _connection.Dispose();

@@ -56,6 +56,9 @@ public sealed class DisconnectNotifier : IDisposable
         Load();
     }
 
+    /// <summary>Raised after a notification is stored (outside the notifier's lock).</summary>
+    public event Action<Notification>? Notified;
+
     public IReadOnlyList<Notification> Notifications
     {
         get
@@ -191,6 +194,7 @@ public sealed class DisconnectNotifier : IDisposable
         }
 
         _log.LogWarning("NOTIFY thing={Thing} disconnectedAt={DisconnectedAt} message=\"{Message}\"", notification.Thing, notification.DisconnectedAt, notification.Message);
+        Notified?.Invoke(notification);
         if (_webhook is not null)
         {
             _ = SendWebhookAsync(notification);
