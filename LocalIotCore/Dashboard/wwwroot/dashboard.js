@@ -323,6 +323,24 @@ function renderEvents() {
 
 // ---- live feed -------------------------------------------------------------------------------------
 
+// Many things can change many times a second: the feed marks what changed, and each part of the page
+// is drawn at most once per frame.
+const dirty = new Set();
+let frameRequested = false;
+const renderers = { things: renderThings, detail: renderDetail, charts: renderCharts, events: renderEvents, notifications: renderNotifications };
+
+function invalidate(part) {
+  dirty.add(part);
+  if (frameRequested) return;
+  frameRequested = true;
+  requestAnimationFrame(() => {
+    frameRequested = false;
+    const parts = [...dirty];
+    dirty.clear();
+    for (const name of parts) renderers[name]();
+  });
+}
+
 function thingOf(name) {
   let thing = state.things.get(name);
   if (!thing) {
@@ -339,31 +357,31 @@ const handlers = {
     if (data.shadowName) return; // the page shows classic shadows
     const thing = thingOf(data.thing);
     thing.shadow = data.document ?? undefined;
-    renderThings();
-    if (data.thing === state.selected) renderDetail();
+    invalidate("things");
+    if (data.thing === state.selected) invalidate("detail");
   },
   connection(data) {
     state.events.unshift(data);
     state.events.length = Math.min(state.events.length, 50);
-    renderEvents();
+    invalidate("events");
     if (data.stale) return;
     const thing = thingOf(data.thing);
     const before = thing.connection ?? {};
     thing.connection = data.eventType === "connected"
       ? { ...before, connected: true, lastConnectedAt: data.at, sessionIdentifier: data.sessionIdentifier }
       : { ...before, connected: false, lastDisconnectedAt: data.at, lastDisconnectReason: data.disconnectReason, sessionIdentifier: data.sessionIdentifier };
-    renderThings();
+    invalidate("things");
   },
   telemetry(data) {
     if (data.thing !== state.selected) return;
     state.telemetry.push({ at: data.receivedAt, data: data.data });
     const start = Date.now() - HOUR_MS;
     while (state.telemetry.length && state.telemetry[0].at < start) state.telemetry.shift();
-    renderCharts();
+    invalidate("charts");
   },
   notification(data) {
     state.notifications.unshift(data);
-    renderNotifications();
+    invalidate("notifications");
   },
 };
 
@@ -390,5 +408,5 @@ $("desired-reload").addEventListener("click", () => {
   $("desired-result").textContent = "";
 });
 // Relative times ("3 min ago") and the charts' time axis move on; this redraws locally, it fetches nothing.
-setInterval(() => { renderThings(); renderCharts(); }, 10000);
+setInterval(() => { invalidate("things"); invalidate("charts"); }, 10000);
 connect();
