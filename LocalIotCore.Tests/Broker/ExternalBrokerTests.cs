@@ -39,6 +39,18 @@ public sealed class ExternalBrokerTests
             Assert.IsFalse((bool)will["state"]!["reported"]!["connected"]!);
             Assert.AreEqual(1, server.Notifier.PendingChecks, "the true -> false change started the notifier's grace period");
 
+            // The dashboard's telemetry history is fed through the other broker too (the bridge subscribes to things/#).
+            await device.PublishAsync("things/pump-1/telemetry", "{\"seq\":1,\"temperatureC\":20.5}");
+            var deadline = DateTime.UtcNow + TestClient.Patience;
+            while (server.Telemetry.Since("pump-1", 0, 10).Count == 0 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20);
+            }
+
+            var kept = server.Telemetry.Since("pump-1", 0, 10);
+            Assert.HasCount(1, kept, "the telemetry reached LocalIotCore through mosquitto");
+            Assert.AreEqual("{\"seq\":1,\"temperatureC\":20.5}", kept[0].Json);
+
             // mosquitto restarts under LocalIotCore: the bridge reconnects and serves shadows again.
             mosquitto.Kill();
             await mosquitto.WaitForExitAsync();
