@@ -118,7 +118,7 @@ public sealed class ShadowService : IShadowService
                 }
             }
 
-            var stateBytes = Encoding.UTF8.GetByteCount(new JsonObject { ["desired"] = desired.DeepClone(), ["reported"] = reported.DeepClone() }.ToJsonString());
+            var stateBytes = StateBytes(desired, reported);
             if (stateBytes > ShadowLimits.MaximumStateBytes)
             {
                 return Reject(reply, 413, "The payload exceeds the maximum size allowed (desired + reported " + stateBytes + " bytes > " + ShadowLimits.MaximumStateBytes + ")", now, token);
@@ -469,6 +469,20 @@ public sealed class ShadowService : IShadowService
         }
 
         return new JsonObject { ["state"] = state, ["metadata"] = metadata, ["version"] = shadow.Version };
+    }
+
+    /// <summary>The size of <c>{"desired":...,"reported":...}</c> as UTF-8, counted without copying either section.</summary>
+    private static long StateBytes(JsonObject desired, JsonObject reported)
+    {
+        using var writer = new Utf8JsonWriter(Stream.Null);
+        writer.WriteStartObject();
+        writer.WritePropertyName("desired");
+        desired.WriteTo(writer);
+        writer.WritePropertyName("reported");
+        reported.WriteTo(writer);
+        writer.WriteEndObject();
+        writer.Flush();
+        return writer.BytesCommitted;
     }
 
     private static int Depth(JsonNode? node)

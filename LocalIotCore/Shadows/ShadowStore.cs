@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 
@@ -37,6 +40,13 @@ public sealed class InMemoryShadowStore : IShadowStore
 public sealed class SqliteShadowStore : IShadowStore, IDisposable
 {
     private readonly SqliteConnection _connection;
+    private readonly SqliteCommand _save;
+    private readonly SqliteParameter _thing;
+    private readonly SqliteParameter _name;
+    private readonly SqliteParameter _document;
+    private readonly SqliteParameter _version;
+    private readonly SqliteParameter _timestamp;
+    private readonly SqliteParameter _deleted;
 
     public SqliteShadowStore(string databasePath)
     {
@@ -49,6 +59,15 @@ public sealed class SqliteShadowStore : IShadowStore, IDisposable
         Execute("PRAGMA journal_mode=WAL");
         Execute("PRAGMA synchronous=NORMAL");
         Execute("CREATE TABLE IF NOT EXISTS shadows(thing TEXT NOT NULL, name TEXT NOT NULL, document TEXT NOT NULL, version INTEGER NOT NULL, timestamp INTEGER NOT NULL, deleted INTEGER NOT NULL, PRIMARY KEY(thing, name))");
+        _save = _connection.CreateCommand();
+        _save.CommandText = "INSERT OR REPLACE INTO shadows(thing, name, document, version, timestamp, deleted) VALUES ($thing, $name, $document, $version, $timestamp, $deleted)";
+        _thing = _save.Parameters.Add("$thing", SqliteType.Text);
+        _name = _save.Parameters.Add("$name", SqliteType.Text);
+        _document = _save.Parameters.Add("$document", SqliteType.Text);
+        _version = _save.Parameters.Add("$version", SqliteType.Integer);
+        _timestamp = _save.Parameters.Add("$timestamp", SqliteType.Integer);
+        _deleted = _save.Parameters.Add("$deleted", SqliteType.Integer);
+        _save.Prepare();
     }
 
     public IReadOnlyList<StoredShadow> LoadAll()
@@ -78,25 +97,45 @@ public sealed class SqliteShadowStore : IShadowStore, IDisposable
     public void Save(StoredShadow shadow)
     {
         ArgumentNullException.ThrowIfNull(shadow);
-        var document = new JsonObject
+        lock (_save)
         {
-            ["desired"] = shadow.Desired.DeepClone(),
-            ["reported"] = shadow.Reported.DeepClone(),
-            ["desiredMetadata"] = shadow.DesiredMetadata.DeepClone(),
-            ["reportedMetadata"] = shadow.ReportedMetadata.DeepClone(),
-        };
-        using var command = _connection.CreateCommand();
-        command.CommandText = "INSERT OR REPLACE INTO shadows(thing, name, document, version, timestamp, deleted) VALUES ($thing, $name, $document, $version, $timestamp, $deleted)";
-        command.Parameters.AddWithValue("$thing", shadow.Id.ThingName);
-        command.Parameters.AddWithValue("$name", shadow.Id.ShadowName ?? "");
-        command.Parameters.AddWithValue("$document", document.ToJsonString());
-        command.Parameters.AddWithValue("$version", shadow.Version);
-        command.Parameters.AddWithValue("$timestamp", shadow.Timestamp);
-        command.Parameters.AddWithValue("$deleted", shadow.Deleted ? 1 : 0);
-        command.ExecuteNonQuery();
+            // One prepared statement for every save: SQLite parses the SQL once, not per shadow update.
+            _thing.Value = shadow.Id.ThingName;
+            _name.Value = shadow.Id.ShadowName ?? "";
+            _document.Value = Document(shadow);
+            _version.Value = shadow.Version;
+            _timestamp.Value = shadow.Timestamp;
+            _deleted.Value = shadow.Deleted ? 1 : 0;
+            _save.ExecuteNonQuery();
+        }
     }
 
-    public void Dispose() => _connection.Dispose();
+    public void Dispose()
+    {
+        _save.Dispose();
+        _connection.Dispose();
+    }
+
+    /// <summary>The stored document, written straight from the live sections (no copies of them).</summary>
+    private static string Document(StoredShadow shadow)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WritePropertyName("desired");
+            shadow.Desired.WriteTo(writer);
+            writer.WritePropertyName("reported");
+            shadow.Reported.WriteTo(writer);
+            writer.WritePropertyName("desiredMetadata");
+            shadow.DesiredMetadata.WriteTo(writer);
+            writer.WritePropertyName("reportedMetadata");
+            shadow.ReportedMetadata.WriteTo(writer);
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
 
     private static JsonObject Section(JsonObject document, string name) =>
         document[name] is JsonObject section ? (JsonObject)section.DeepClone() : [];
