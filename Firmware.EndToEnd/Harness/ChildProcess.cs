@@ -38,7 +38,7 @@ public sealed partial class ChildProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, string workingDirectory, string? logPath = null)
+    public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, string workingDirectory, string? logPath = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(arguments);
         var info = new ProcessStartInfo(fileName)
@@ -57,6 +57,11 @@ public sealed partial class ChildProcess : IAsyncDisposable
         // The child is a program of its own, not part of the test host.
         info.Environment.Remove("VSTEST_HOST_DEBUG");
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var pair in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[pair.Key] = pair.Value;
+        }
+
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var child = new ChildProcess(name, process, logPath);
         process.OutputDataReceived += (_, e) => child.OnLine(e.Data);

@@ -40,6 +40,13 @@ public sealed class RigOptions
     /// under dotnet; it gets the same arguments.
     /// </summary>
     public string? FirmwareExecutable { get; init; }
+
+    /// <summary>
+    /// Start the firmware as deploy/devicefirmware.service does: SSL_CERT_FILE = the root CA and
+    /// SSL_CERT_DIR = an empty folder, so that .NET's X509Chain (which loads the system store for every
+    /// chain it builds on Linux, whatever the trust mode) reads one certificate instead of /etc/ssl/certs.
+    /// </summary>
+    public bool SystemTrustStoreIsRootCa { get; init; }
 }
 
 /// <summary>
@@ -223,9 +230,21 @@ public sealed class Rig : IAsyncDisposable
             arguments.Insert(0, BuiltPrograms.Dll("DeviceFirmware"));
         }
 
-        var run = ChildProcess.Start("DeviceFirmware#" + (_firmwareRuns.Count + 1), program, arguments, Folder, Path.Combine(LogFolder, "firmware.log"));
+        var run = ChildProcess.Start("DeviceFirmware#" + (_firmwareRuns.Count + 1), program, arguments, Folder, Path.Combine(LogFolder, "firmware.log"), FirmwareEnvironment());
         _firmwareRuns.Add(run);
         return run;
+    }
+
+    private Dictionary<string, string>? FirmwareEnvironment()
+    {
+        if (!Options.SystemTrustStoreIsRootCa)
+        {
+            return null;
+        }
+
+        var empty = Path.Combine(Folder, "no-system-certificates");
+        Directory.CreateDirectory(empty);
+        return new Dictionary<string, string>(StringComparer.Ordinal) { ["SSL_CERT_FILE"] = RootCaPath, ["SSL_CERT_DIR"] = empty };
     }
 
     /// <summary>kill -9 the firmware: no clean shutdown, the OS resets its connection.</summary>
