@@ -13,26 +13,17 @@ namespace LocalIotCore.Tests.Dashboard;
 [TestClass]
 public sealed class DashboardApiTests
 {
-    private string _folder = "";
-    private LocalIotCoreServer _server = null!;
-    private HttpClient _http = null!;
+    private CloudInFolder _cloud = null!;
+
+    private LocalIotCoreServer _server => _cloud.Server;
+
+    private HttpClient _http => _cloud.Http;
 
     [TestInitialize]
-    public async Task Init()
-    {
-        _folder = Path.Combine(Path.GetTempPath(), "localiotcore-dashboard-" + Guid.NewGuid().ToString("N"));
-        _server = await LocalIotCoreServer.StartAsync(new LocalIotCoreOptions { DataDirectory = _folder, MqttPort = 0, HttpPort = 0, PlainApplicationPort = 0 });
-        _http = new HttpClient { BaseAddress = new Uri("http://127.0.0.1:" + _server.HttpPort) };
-    }
+    public async Task Init() => _cloud = await CloudInFolder.StartAsync("dashboard");
 
     [TestCleanup]
-    public async Task Cleanup()
-    {
-        _http.Dispose();
-        await _server.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_folder, recursive: true);
-    }
+    public async Task Cleanup() => await _cloud.DisposeAsync();
 
     private Task<TestClient> Device(string thing) =>
         TestClient.DeviceAsync(_server.Authority, _server.MqttPort, thing, willTopic: "things/" + thing + "/lwt");
@@ -164,10 +155,7 @@ public sealed class DashboardApiTests
         Assert.AreEqual("connected", events[1]!["eventType"]!.GetValue<string>());
         Assert.AreEqual(events[0]!["sessionIdentifier"]!.GetValue<string>(), events[1]!["sessionIdentifier"]!.GetValue<string>());
 
-        _http.Dispose();
-        await _server.DisposeAsync();
-        _server = await LocalIotCoreServer.StartAsync(new LocalIotCoreOptions { DataDirectory = _folder, MqttPort = 0, HttpPort = 0 });
-        _http = new HttpClient { BaseAddress = new Uri("http://127.0.0.1:" + _server.HttpPort) };
+        await _cloud.RestartAsync();
         Assert.AreEqual(2, (await GetJson("/api/connection-events?limit=10"))["events"]!.AsArray().Count);
     }
 
@@ -176,11 +164,10 @@ public sealed class DashboardApiTests
     {
         await using var feed = await FeedReader.OpenAsync(_http);
         Assert.AreEqual("hello", (await feed.NextAsync()).Kind);
-        var stop = _server.DisposeAsync().AsTask();
+        var stop = _cloud.StopAsync();
         // Without ending the streams, the HTTP host would wait its whole shutdown timeout (30 s) for the page.
         await stop.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.IsTrue(await feed.EndedAsync(TimeSpan.FromSeconds(10)), "the page's stream ended");
-        _server = await LocalIotCoreServer.StartAsync(new LocalIotCoreOptions { DataDirectory = _folder, MqttPort = 0, HttpPort = 0 });
     }
 
     private async Task<JsonNode> GetJson(string path)

@@ -9,32 +9,17 @@ namespace LocalIotCore.Tests.Http;
 [TestClass]
 public sealed class HttpApiTests
 {
-    private string _folder = "";
-    private LocalIotCoreServer _server = null!;
-    private HttpClient _http = null!;
+    private CloudInFolder _cloud = null!;
+
+    private LocalIotCoreServer _server => _cloud.Server;
+
+    private HttpClient _http => _cloud.Http;
 
     [TestInitialize]
-    public async Task Init()
-    {
-        _folder = Path.Combine(Path.GetTempPath(), "localiotcore-http-" + Guid.NewGuid().ToString("N"));
-        _server = await Start();
-    }
-
-    private async Task<LocalIotCoreServer> Start()
-    {
-        var server = await LocalIotCoreServer.StartAsync(new LocalIotCoreOptions { DataDirectory = _folder, MqttPort = 0, HttpPort = 0, PlainApplicationPort = 0 });
-        _http = new HttpClient { BaseAddress = new Uri("http://127.0.0.1:" + server.HttpPort) };
-        return server;
-    }
+    public async Task Init() => _cloud = await CloudInFolder.StartAsync("http");
 
     [TestCleanup]
-    public async Task Cleanup()
-    {
-        _http.Dispose();
-        await _server.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_folder, recursive: true);
-    }
+    public async Task Cleanup() => await _cloud.DisposeAsync();
 
     private async Task<(int Status, JsonNode Body)> Send(HttpMethod method, string path, string? body = null)
     {
@@ -159,10 +144,7 @@ public sealed class HttpApiTests
         await Send(HttpMethod.Post, "/things/pump-1/shadow", "{\"state\":{\"desired\":{\"MOTOR\":\"ON\"}}}");
         var (_, before) = await Send(HttpMethod.Get, "/things/pump-1/shadow");
         await device.DisposeAsync();
-        _http.Dispose();
-        await _server.DisposeAsync();
-
-        _server = await Start();
+        await _cloud.RestartAsync();
         var (status, after) = await Send(HttpMethod.Get, "/things/pump-1/shadow");
         Assert.AreEqual(200, status);
         Assert.IsTrue(JsonNode.DeepEquals(WithoutTimestamps(before), WithoutTimestamps(after)), after.ToJsonString());
