@@ -50,6 +50,9 @@ public sealed class AgainstMosquittoTests
         // No telemetry for an hour: nothing is published, so no missing PUBACK can tell; only keep-alive can.
         var firmware = rig.StartFirmware("--Telemetry:IntervalSeconds=3600");
         await rig.WaitForFirmwareOnlineAsync(Scenarios.Patience);
+        // Online is reported before the shadow's /get is answered; a blackhole before that answer would
+        // be caught by the /get's retry (10 s) and its missing PUBACK, not by keep-alive.
+        await firmware.WaitForLineAsync(Rig.IsShadowFetchedLine, Scenarios.Patience, "the start-up /get answered");
         var keepAlive = TimeSpan.FromSeconds(rig.Options.KeepAliveSeconds);
         var mark = firmware.LineCount;
         var watch = System.Diagnostics.Stopwatch.StartNew();

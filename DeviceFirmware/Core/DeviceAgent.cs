@@ -576,6 +576,9 @@ public sealed class DeviceAgent
         return false;
     }
 
+    /// <summary>Logged when the answer to this device's /get arrives: the start-up sync is done (tests wait for it).</summary>
+    public const string FetchedLogPrefix = "Shadow fetched (version ";
+
     private void OnGetAccepted(JsonElement root, DateTimeOffset now)
     {
         if (State != LinkState.Connected)
@@ -586,6 +589,7 @@ public sealed class DeviceAgent
         _getPending = false;
         Emit(new CancelTimer(AgentTimer.ShadowGetRetry));
         var getVersion = root.TryGetProperty("version", out var getVersionElement) && getVersionElement.TryGetInt64(out var gv) ? gv : -1;
+        Emit(new Log(AgentLogLevel.Information, FetchedLogPrefix + getVersion + ")."));
         // The answer to our own /get is authoritative, even with a lower version than a delta seen
         // before (the shadow may have been deleted and re-created); later deltas compare with it.
         if (root.TryGetProperty("version", out var versionElement) && versionElement.TryGetInt64(out var version))

@@ -271,6 +271,9 @@ public sealed class Rig : IAsyncDisposable
 
     public static bool IsConnectLine(string line) => line.Contains("Connected to ", StringComparison.Ordinal);
 
+    /// <summary>The firmware's answer to its start-up /get has arrived (DeviceAgent.FetchedLogPrefix).</summary>
+    public static bool IsShadowFetchedLine(string line) => line.Contains("Shadow fetched (version ", StringComparison.Ordinal);
+
     /// <summary>The firmware's log line for a connection it lost (dropped, reset, or presumed dead).</summary>
     public static bool IsLinkLostLine(string line) =>
         line.Contains("Connection to ", StringComparison.Ordinal) && line.Contains(" lost", StringComparison.Ordinal);
