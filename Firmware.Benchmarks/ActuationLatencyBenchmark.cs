@@ -33,7 +33,7 @@ internal static class ActuationLatencyBenchmark
         report.Console.WriteLine("Actuation latency, JIT firmware...");
         rows.Add(Row("JIT (dotnet DeviceFirmware.dll)", await MeasureAsync(null, iterations).ConfigureAwait(false)));
         report.Console.WriteLine("Publishing the NativeAOT firmware (about a minute)...");
-        using (var aot = FirmwarePublish.Run("-r", "linux-x64", "-p:PublishAot=true", "-p:EmbedLocalIotCore=false"))
+        using (var aot = FirmwarePublish.DeviceNativeAot())
         {
             if (aot.Succeeded)
             {

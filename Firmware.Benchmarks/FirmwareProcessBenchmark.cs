@@ -35,7 +35,7 @@ internal static class FirmwareProcessBenchmark
         var window = TimeSpan.FromSeconds(quick ? 10 : 60);
         var loadBefore = LoadAverage();
         report.Console.WriteLine("Publishing the NativeAOT firmware (about a minute)...");
-        using var aot = FirmwarePublish.Run("-r", "linux-x64", "-p:PublishAot=true", "-p:EmbedLocalIotCore=false");
+        using var aot = FirmwarePublish.DeviceNativeAot();
         var embeddedSize = "not measured (--quick)";
         if (!quick)
         {

@@ -57,6 +57,9 @@ internal sealed partial class FirmwarePublish : IDisposable
     /// <summary>Why it failed: the first error lines, or the output's tail when no line says "error".</summary>
     public string Failure => Errors.Count > 0 ? string.Join(" / ", Errors.Take(3)) : string.Join(" / ", Output.Skip(Math.Max(0, Output.Count - 3)));
 
+    /// <summary>The NativeAOT device build for this machine (linux-x64, no embedded LocalIotCore), as the benchmarks run it.</summary>
+    public static FirmwarePublish DeviceNativeAot() => Run("-r", "linux-x64", "-p:PublishAot=true", "-p:EmbedLocalIotCore=false");
+
     /// <summary>Runs the publish (minutes for NativeAOT); the caller disposes the result to delete its folder.</summary>
     public static FirmwarePublish Run(params string[] arguments)
     {

@@ -68,7 +68,7 @@ Console.WriteLine("  HTTP API:          http://127.0.0.1:" + server.HttpPort + "
 Console.WriteLine("  Root CA:           " + server.CaCertificatePath);
 Console.WriteLine("  Data directory:    " + server.DataDirectory);
 Console.WriteLine("  Device certificate: dotnet run --project LocalIotCore -- mint-device-cert <thing> --data-dir " + options.DataDirectory);
-Console.WriteLine("Ctrl+C to stop.");
+Console.WriteLine("Ctrl+C to stop."); // the last banner line: Firmware.EndToEnd's LocalIotCoreProcess waits for it
 var stop = new TaskCompletionSource();
 // SIGINT (Ctrl+C) and SIGTERM (kill, systemd) stop the server gracefully.
 using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, context =>

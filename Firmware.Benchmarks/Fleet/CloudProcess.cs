@@ -12,7 +12,6 @@ namespace Firmware.Benchmarks.Fleet;
 /// </summary>
 internal sealed class CloudProcess : IAsyncDisposable
 {
-    private static readonly TimeSpan StartPatience = TimeSpan.FromSeconds(60);
     private ChildProcess? _process;
     private int _starts;
 
@@ -52,13 +51,9 @@ internal sealed class CloudProcess : IAsyncDisposable
         }
 
         _starts++;
-        _process = ChildProcess.Start("LocalIotCore#" + _starts, BuiltPrograms.DotnetHost,
-            [
-                BuiltPrograms.Dll("LocalIotCore"), "--data-dir", DataFolder,
-                "--mqtt-port", Invariant(TlsPort), "--plain-port", Invariant(PlainPort), "--http-port", Invariant(HttpPort),
-            ],
-            Folder, Path.Combine(Folder, "localiotcore.log"));
-        await _process.WaitForLineAsync(line => line.Contains("Ctrl+C to stop.", StringComparison.Ordinal), StartPatience, "its ready banner").ConfigureAwait(false);
+        _process = await LocalIotCoreProcess.StartAsync("LocalIotCore#" + _starts,
+            ["--data-dir", DataFolder, "--mqtt-port", Invariant(TlsPort), "--plain-port", Invariant(PlainPort), "--http-port", Invariant(HttpPort)],
+            Folder, Path.Combine(Folder, "localiotcore.log")).ConfigureAwait(false);
     }
 
     /// <summary>kill -9: every device connection drops at once, as when the broker host dies.</summary>

@@ -56,7 +56,6 @@ public sealed class RigOptions
 /// </summary>
 public sealed class Rig : IAsyncDisposable
 {
-    private static readonly TimeSpan StartPatience = TimeSpan.FromSeconds(60);
     private readonly List<ChildProcess> _firmwareRuns = [];
     private readonly LocalCertificateAuthority _authority;
     private Mosquitto? _mosquitto;
@@ -160,7 +159,6 @@ public sealed class Rig : IAsyncDisposable
 
         var arguments = new List<string>
         {
-            BuiltPrograms.Dll("LocalIotCore"),
             "--data-dir", CloudDataFolder,
             "--http-port", Invariant(HttpPort),
             "--grace-seconds", Invariant(Options.GraceSeconds),
@@ -175,8 +173,7 @@ public sealed class Rig : IAsyncDisposable
         }
 
         _cloudStarts++;
-        _cloud = ChildProcess.Start("LocalIotCore#" + _cloudStarts, BuiltPrograms.DotnetHost, arguments, Folder, Path.Combine(LogFolder, "localiotcore.log"));
-        await _cloud.WaitForLineAsync(line => line.Contains("Ctrl+C to stop.", StringComparison.Ordinal), StartPatience, "its ready banner").ConfigureAwait(false);
+        _cloud = await LocalIotCoreProcess.StartAsync("LocalIotCore#" + _cloudStarts, arguments, Folder, Path.Combine(LogFolder, "localiotcore.log")).ConfigureAwait(false);
     }
 
     /// <summary>kill -9 LocalIotCore (with the embedded broker, every device connection drops with it).</summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using LocalIotCore.Http;
 using LocalIotCore.Lifecycle;
 using LocalIotCore.Telemetry;
 using Microsoft.AspNetCore.Builder;
@@ -54,10 +55,9 @@ public static class DashboardEndpoints
         app.MapGet("/api/things/{thingName}/telemetry", (RequestDelegate)(context => TelemetryAsync(context, telemetry, time)));
         app.MapGet("/api/connection-events", (RequestDelegate)(context =>
         {
-            var limit = DefaultConnectionEvents;
-            if (context.Request.Query.TryGetValue("limit", out var text) && (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1))
+            if (Limit(context, DefaultConnectionEvents, out var error) is not int limit)
             {
-                return WriteErrorAsync(context, 400, "limit must be a positive whole number, not '" + text + "'");
+                return WriteErrorAsync(context, 400, error!);
             }
 
             var list = new JsonArray();
@@ -66,7 +66,7 @@ public static class DashboardEndpoints
                 list.Add((JsonNode)recorded.ToJson());
             }
 
-            return WriteJsonAsync(context, 200, new JsonObject { ["events"] = list }.ToJsonString());
+            return HttpApi.WriteAsync(context, 200, new JsonObject { ["events"] = list });
         }));
     }
 
@@ -164,10 +164,9 @@ public static class DashboardEndpoints
             since = (time.GetUtcNow() - DefaultTelemetryWindow).ToUnixTimeMilliseconds();
         }
 
-        var limit = telemetry.PointsPerThing;
-        if (context.Request.Query.TryGetValue("limit", out var limitText) && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1))
+        if (Limit(context, telemetry.PointsPerThing, out var limitError) is not int limit)
         {
-            await WriteErrorAsync(context, 400, "limit must be a positive whole number, not '" + limitText + "'").ConfigureAwait(false);
+            await WriteErrorAsync(context, 400, limitError!).ConfigureAwait(false);
             return;
         }
 
@@ -203,15 +202,26 @@ public static class DashboardEndpoints
         await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static Task WriteErrorAsync(HttpContext context, int status, string message) =>
-        WriteJsonAsync(context, status, new JsonObject { ["code"] = status, ["message"] = message }.ToJsonString());
-
-    private static Task WriteJsonAsync(HttpContext context, int status, string json)
+    /// <summary>The query's <c>limit</c>, or <paramref name="fallback"/> without one; null with a reason when it is not a positive whole number.</summary>
+    private static int? Limit(HttpContext context, int fallback, out string? error)
     {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json";
-        return context.Response.WriteAsync(json);
+        error = null;
+        if (!context.Request.Query.TryGetValue("limit", out var text))
+        {
+            return fallback;
+        }
+
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) && limit >= 1)
+        {
+            return limit;
+        }
+
+        error = "limit must be a positive whole number, not '" + text + "'";
+        return null;
     }
+
+    private static Task WriteErrorAsync(HttpContext context, int status, string message) =>
+        HttpApi.WriteAsync(context, status, new JsonObject { ["code"] = status, ["message"] = message });
 
     private static byte[] ReadResource(string name)
     {

@@ -193,7 +193,8 @@ public static class HttpApi
         return buffer.ToArray();
     }
 
-    private static async Task WriteAsync(HttpContext context, int status, JsonNode body)
+    /// <summary>Writes a JSON answer; the one writer of LocalIotCore's HTTP endpoints.</summary>
+    internal static async Task WriteAsync(HttpContext context, int status, JsonNode body)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
