@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using DeviceFirmware.Core.Sensors;
 using DeviceFirmware.Hardware;
 using DeviceFirmware.Hardware.Bme280;
 using DeviceFirmware.Hardware.Simulation;

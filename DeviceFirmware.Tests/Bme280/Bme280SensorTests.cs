@@ -1,3 +1,4 @@
+using DeviceFirmware.Core.Sensors;
 using DeviceFirmware.Hardware;
 using DeviceFirmware.Hardware.Bme280;
 using DeviceFirmware.Hardware.Simulation;
@@ -58,10 +59,10 @@ public sealed class Bme280SensorTests
                 chip.TargetHumidityPercent = h;
                 chip.TargetPressureHectopascals = p;
                 var reading = sensor.Read();
-                Assert.AreEqual(t, reading.TemperatureCelsius!.Value, 0.01, "temperature");
-                Assert.AreEqual(h, reading.HumidityPercent!.Value, 0.01, "humidity");
-                Assert.AreEqual(p, reading.PressureHectopascals!.Value, 0.01, "pressure");
-                Assert.IsNotNull(reading.DewPointCelsius);
+                Assert.AreEqual(t, reading.TemperatureCelsius, 0.01, "temperature");
+                Assert.AreEqual(h, reading.HumidityPercent, 0.01, "humidity");
+                Assert.AreEqual(p, reading.PressureHectopascals, 0.01, "pressure");
+                Assert.IsTrue(reading.HasDewPoint);
             }
         }
     }
@@ -74,10 +75,10 @@ public sealed class Bme280SensorTests
         Assert.AreEqual(SensorHealth.Ok, reading.Health, reading.Status);
         Assert.AreEqual("BMP280", reading.Model);
         Assert.AreEqual("BMP280", sensor.Model);
-        Assert.IsNull(reading.HumidityPercent);
-        Assert.IsNull(reading.DewPointCelsius);
-        Assert.AreEqual(21.5, reading.TemperatureCelsius!.Value, 0.01);
-        Assert.AreEqual(1013.25, reading.PressureHectopascals!.Value, 0.01);
+        Assert.IsFalse(reading.HasHumidity);
+        Assert.IsFalse(reading.HasDewPoint);
+        Assert.AreEqual(21.5, reading.TemperatureCelsius, 0.01);
+        Assert.AreEqual(1013.25, reading.PressureHectopascals, 0.01);
         CollectionAssert.DoesNotContain(chip.Transfers.ToArray(), "W F2 01", "a BMP280 has no ctrl_hum");
         CollectionAssert.Contains(chip.Transfers.ToArray(), "R 88 24");
     }
@@ -90,7 +91,7 @@ public sealed class Bme280SensorTests
         var first = sensor.Read();
         Assert.AreEqual(SensorHealth.Missing, first.Health);
         Assert.AreEqual("missing: no device answers at 0x76 or 0x77 on I2C bus 1", first.Status);
-        Assert.IsNull(first.TemperatureCelsius);
+        Assert.IsFalse(first.HasTemperature);
 
         // Probes at 0 s, then after 5 s, then 10 s later, then 20 s later...
         AssertProbed(sensor, chip, TimeSpan.FromSeconds(4), expected: false);
@@ -129,18 +130,18 @@ public sealed class Bme280SensorTests
     {
         var (humidityOff, _) = Create(new Bme280Options { HumidityOversampling = Bme280Oversampling.Skipped });
         var reading = humidityOff.Read();
-        Assert.IsNull(reading.HumidityPercent);
-        Assert.IsNotNull(reading.TemperatureCelsius);
-        Assert.IsNotNull(reading.PressureHectopascals);
+        Assert.IsFalse(reading.HasHumidity);
+        Assert.IsTrue(reading.HasTemperature);
+        Assert.IsTrue(reading.HasPressure);
 
         var (pressureOff, _) = Create(new Bme280Options { PressureOversampling = Bme280Oversampling.Skipped });
-        Assert.IsNull(pressureOff.Read().PressureHectopascals);
+        Assert.IsFalse(pressureOff.Read().HasPressure);
 
         var (temperatureOff, _) = Create(new Bme280Options { TemperatureOversampling = Bme280Oversampling.Skipped });
         var none = temperatureOff.Read();
-        Assert.IsNull(none.TemperatureCelsius);
-        Assert.IsNull(none.PressureHectopascals, "no t_fine without temperature");
-        Assert.IsNull(none.HumidityPercent);
+        Assert.IsFalse(none.HasTemperature);
+        Assert.IsFalse(none.HasPressure, "no t_fine without temperature");
+        Assert.IsFalse(none.HasHumidity);
     }
 
     [TestMethod]
@@ -152,7 +153,7 @@ public sealed class Bme280SensorTests
         var stuck = sensor.Read();
         Assert.AreEqual(SensorHealth.Error, stuck.Health);
         StringAssert.Contains(stuck.Status, "measuring bit stayed set");
-        Assert.IsNull(stuck.TemperatureCelsius);
+        Assert.IsFalse(stuck.HasTemperature);
 
         chip.StuckMeasuring = false;
         _time.Advance(TimeSpan.FromSeconds(5));
@@ -198,12 +199,12 @@ public sealed class Bme280SensorTests
         var (corrected, _) = Create(new Bme280Options { TemperatureOffsetCelsius = -2, PressureOffsetHectopascals = 0.5, AltitudeMeters = 300 });
         var raw = plain.Read();
         var reading = corrected.Read();
-        Assert.AreEqual(raw.TemperatureCelsius!.Value - 2, reading.TemperatureCelsius!.Value, 1e-9);
-        Assert.AreEqual(raw.PressureHectopascals!.Value + 0.5, reading.PressureHectopascals!.Value, 1e-9);
+        Assert.AreEqual(raw.TemperatureCelsius - 2, reading.TemperatureCelsius, 1e-9);
+        Assert.AreEqual(raw.PressureHectopascals + 0.5, reading.PressureHectopascals, 1e-9);
         Assert.IsTrue(reading.HumidityPercent > raw.HumidityPercent, "cooler air at the same vapour pressure is more humid");
-        Assert.AreEqual(raw.DewPointCelsius!.Value, reading.DewPointCelsius!.Value, 0.01, "the dew point does not depend on where the temperature is read");
+        Assert.AreEqual(raw.DewPointCelsius, reading.DewPointCelsius, 0.01, "the dew point does not depend on where the temperature is read");
         Assert.IsTrue(reading.SeaLevelPressureHectopascals > reading.PressureHectopascals, "sea level is below the station");
-        Assert.IsNull(raw.SeaLevelPressureHectopascals, "no altitude, no sea-level pressure");
+        Assert.IsFalse(raw.HasSeaLevelPressure, "no altitude, no sea-level pressure");
     }
 
     [TestMethod]

@@ -1,5 +1,6 @@
 using System.Reflection;
 using DeviceFirmware.Core;
+using DeviceFirmware.Core.Sensors;
 using DeviceFirmware.Hardware;
 using System.Device.I2c;
 using DeviceFirmware.Hardware.Bme280;

@@ -1,5 +1,6 @@
 using System.Device.I2c;
 using System.Globalization;
+using DeviceFirmware.Core.Sensors;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -72,7 +73,7 @@ public sealed class Bme280Sensor : IEnvironmentSensor, IDisposable
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or UnauthorizedAccessException or MeasurementStuckException)
         {
-            return Fail(SensorReading.Failed(ex is MeasurementStuckException ? ex.Message : "read failed: " + ex.Message) with { Model = Model }, now);
+            return Fail(SensorReading.Failed(ex is MeasurementStuckException ? ex.Message : "read failed: " + ex.Message).WithModel(Model), now);
         }
     }
 
@@ -246,7 +247,7 @@ public sealed class Bme280Sensor : IEnvironmentSensor, IDisposable
         if (adcT == Bme280Constants.SkippedTemperaturePressure)
         {
             // Without temperature there is no t_fine, so pressure and humidity cannot be compensated either.
-            return new SensorReading(SensorHealth.Ok, "temperature skipped", null, null, null) { Model = Model };
+            return new SensorReading(SensorHealth.Ok, "temperature skipped", double.NaN, double.NaN, double.NaN).WithModel(Model);
         }
 
         var (centidegrees, tFine) = Bme280Compensation.Temperature(adcT, calibration);
@@ -288,7 +289,7 @@ public sealed class Bme280Sensor : IEnvironmentSensor, IDisposable
 
         double? dewPoint = temperature is double t && humidity is double h ? Atmosphere.DewPoint(t, h) : null;
         double? seaLevel = pressure is double station && _options.AltitudeMeters is double altitude ? Atmosphere.SeaLevelPressure(station, altitude) : null;
-        return new SensorReading(SensorHealth.Ok, flags.Count == 0 ? null : string.Join("; ", flags), temperature, humidity, pressure, dewPoint, seaLevel) { Model = Model };
+        return new SensorReading(SensorHealth.Ok, flags.Count == 0 ? null : string.Join("; ", flags), temperature ?? double.NaN, humidity ?? double.NaN, pressure ?? double.NaN, dewPoint ?? double.NaN, seaLevel ?? double.NaN).WithModel(Model);
     }
 
     private static double Clamp(double value, double minimum, double maximum, string name, List<string> flags)
