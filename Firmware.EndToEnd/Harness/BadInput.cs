@@ -21,9 +21,8 @@ public sealed record BadInput(string Name, string TopicSuffix, byte[] Payload)
     public string Topic(string thing) => "$aws/things/" + thing + "/" + TopicSuffix;
 
     /// <summary>
-    /// Every kind. Those sent straight to the delta topic carry no version (a forged high version would
-    /// make the firmware discard the real deltas that follow, until its next /get; on AWS only the
-    /// shadow service publishes there, so only the stale-version case carries one).
+    /// Every kind. Those sent straight to the delta topic carry no version, or a stale one, so the
+    /// firmware refuses them whole; forged versions have a scenario of their own.
     /// </summary>
     public static IReadOnlyList<BadInput> All { get; } =
     [
@@ -39,7 +38,7 @@ public sealed record BadInput(string Name, string TopicSuffix, byte[] Payload)
         new("not UTF-8", Delta, [0x7B, 0x22, 0x73, 0x74, 0x61, 0x74, 0x65, 0x22, 0x3A, 0xFF, 0xFE, 0xC0, 0x7D]),
         new("huge delta (200 KB)", Delta, Json("{\"state\":{\"MOTOR\":\"ON\",\"pad\":\"" + new string('y', 200_000) + "\"}}")),
         new("deeply nested delta (200 levels)", Delta, Json("{\"state\":{\"MOTOR\":\"ON\",\"n\":" + Nested(200) + "}}")),
-        new("unknown keys only", Delta, Json("{\"state\":{\"FAN\":\"ON\",\"colour\":\"red\"}}")),
+        new("unknown keys only", Update, Json("{\"state\":{\"desired\":{\"FAN\":\"ON\",\"colour\":\"red\"}}}")),
         new("stale version", Delta, Json("{\"version\":1,\"state\":{\"MOTOR\":\"ON\"}}")),
         new("wrong type on the delta topic", Delta, Json("{\"state\":{\"MOTOR\":true}}")),
         new("get/accepted that is not an object", GetAccepted, Json("\"ON\"")),
