@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using DeviceFirmware.Core;
+using DeviceFirmware.Core.Shadow;
 using Firmware.EndToEnd.Harness;
 using MQTTnet;
 using MQTTnet.Protocol;

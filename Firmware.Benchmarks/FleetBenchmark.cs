@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using DeviceFirmware.Core;
+using DeviceFirmware.Core.Agent;
 using Firmware.Benchmarks.Fleet;
 
 namespace Firmware.Benchmarks;
@@ -92,7 +92,7 @@ internal static class FleetBenchmark
         await cloud.StartAsync().ConfigureAwait(false);
         await using var load = new ShadowLoad();
         await load.ConnectAsync(cloud.PlainPort).ConfigureAwait(false);
-        var settings = (string thing) => new AgentSettings { ThingName = thing, FirmwareVersion = "fleet", Hardware = "simulated (fleet benchmark)", MinimumSwitchInterval = TimeSpan.Zero };
+        var settings = (string thing) => new AgentSettings(thing) { FirmwareVersion = "fleet", Hardware = "simulated (fleet benchmark)", MinimumSwitchInterval = TimeSpan.Zero };
 
         // One device first, stopped again: JIT, TLS and MQTTnet set-up are then not counted per device.
         await using (var warmup = new SimulatedFleet(cloud, certificates, settings, Random.Shared.NextDouble))

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using DeviceFirmware.Core;
+using DeviceFirmware.Core.Agent;
 using Firmware.Benchmarks.Fleet;
 
 namespace Firmware.Benchmarks;
@@ -70,7 +70,7 @@ internal static class ReconnectStormBenchmark
         report.Table(["second", "attempts (full jitter)", "attempts (no jitter)"], Histogram(jitter, lockstep));
     }
 
-    private static async Task<Storm> RunOnceAsync(string folder, int count, int connectRate, Func<double> random, TextWriter console)
+    private static async Task<Storm> RunOnceAsync(string folder, int count, int connectRate, RandomSource random, TextWriter console)
     {
         await using var cloud = new CloudProcess(folder);
         var certificates = Path.Combine(folder, "device-certs");
@@ -78,7 +78,7 @@ internal static class ReconnectStormBenchmark
         SimulatedFleet.MintCertificates(cloud.Authority, certificates, things);
         await cloud.StartAsync().ConfigureAwait(false);
         var fleet = new SimulatedFleet(cloud, certificates,
-            thing => new AgentSettings { ThingName = thing, FirmwareVersion = "storm", Hardware = "simulated (storm benchmark)", BackoffMaximum = BackoffMaximum, StableConnection = StableConnection },
+            thing => new AgentSettings(thing) { FirmwareVersion = "storm", Hardware = "simulated (storm benchmark)", BackoffMaximum = BackoffMaximum, StableConnection = StableConnection },
             random);
         try
         {

@@ -1,4 +1,4 @@
-using DeviceFirmware.Core;
+using DeviceFirmware.Core.Agent;
 using DeviceFirmware.Core.Sensors;
 using DeviceFirmware.Hardware;
 using DeviceFirmware.Hosting;
@@ -31,7 +31,7 @@ public sealed class DeviceAgentServiceTests
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
         var mqtt = new FakeMqttConnection();
         var relay = new Relay();
-        var agent = new DeviceAgent(new AgentSettings { ThingName = "pump-1" }, () => 0.5);
+        var agent = new DeviceAgent(new AgentSettings("pump-1"), () => 0.5);
         var service = new DeviceAgentService(agent, mqtt, relay, new Sensor(), new RecordingTelemetryQueue(), null, time, NullLoggerFactory.Instance);
         return (service, mqtt, relay, time);
     }

@@ -1,4 +1,4 @@
-using DeviceFirmware.Core;
+using DeviceFirmware.Core.Agent;
 using DeviceFirmware.Hosting;
 using LocalIotCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -140,7 +140,7 @@ public sealed class FirmwareConfigurationTests
         Assert.AreEqual(PowerOnState.Last, settings.PowerOnState);
         Assert.AreEqual("Simulated", settings.Hardware);
         Assert.AreEqual(TimeSpan.FromMinutes(15), settings.MaximumOnTime);
-        Assert.IsNull(settings.OfflineFailSafe);
+        Assert.AreEqual(TimeSpan.Zero, settings.OfflineFailSafe, "empty = never");
         Assert.AreEqual(TimeSpan.FromSeconds(5), settings.TelemetryInterval);
         Assert.AreEqual(Path.Combine("data", "outbox.db"), configuration.OutboxPath);
     }

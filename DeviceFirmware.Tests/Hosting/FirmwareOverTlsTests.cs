@@ -1,4 +1,5 @@
-using DeviceFirmware.Core;
+using DeviceFirmware.Core.Agent;
+using DeviceFirmware.Core.Shadow;
 using DeviceFirmware.Hardware;
 using DeviceFirmware.Hosting;
 using DeviceFirmware.Mqtt;
@@ -141,9 +142,8 @@ public sealed class FirmwareOverTlsTests
     /// <summary>The agent and its host loop with telemetry every second and a fast backoff.</summary>
     private static DeviceAgentService Firmware(MqttNetConnection mqtt, OutboxPublisher publisher)
     {
-        var settings = new AgentSettings
+        var settings = new AgentSettings("pump-1")
         {
-            ThingName = "pump-1",
             TelemetryInterval = TimeSpan.FromSeconds(1),
             BackoffMinimum = TimeSpan.FromMilliseconds(100),
             BackoffMaximum = TimeSpan.FromMilliseconds(500),

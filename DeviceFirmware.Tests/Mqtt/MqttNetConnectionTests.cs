@@ -1,5 +1,5 @@
 using System.Text;
-using DeviceFirmware.Core;
+using DeviceFirmware.Core.Shadow;
 using DeviceFirmware.Mqtt;
 using DeviceFirmware.Tests.Support;
 using Firmware.EndToEnd.Harness;

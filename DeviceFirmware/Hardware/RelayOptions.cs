@@ -1,4 +1,4 @@
-using DeviceFirmware.Core;
+using DeviceFirmware.Core.Agent;
 
 namespace DeviceFirmware.Hardware;
 
@@ -15,7 +15,7 @@ public sealed class RelayOptions
 
     public PowerOnState PowerOnState { get; set; } = PowerOnState.Off;
 
-    public double MinimumSwitchIntervalSeconds { get; set; } = 2;
+    public double MinimumSwitchIntervalSeconds { get; set; } = AgentSettings.DefaultMinimumSwitchIntervalSeconds;
 
     /// <summary>Switch off after this many minutes without a connection; empty = never.</summary>
     public double? OfflineFailSafeMinutes { get; set; }
@@ -36,7 +36,7 @@ public sealed class RelayOptions
 
         if (!(MinimumSwitchIntervalSeconds >= 0) || MinimumSwitchIntervalSeconds > 3600)
         {
-            errors.Add("Relay:MinimumSwitchIntervalSeconds is " + MinimumSwitchIntervalSeconds + "; it must be from 0 to 3600 (default 2, which protects the motor from rapid cycling).");
+            errors.Add("Relay:MinimumSwitchIntervalSeconds is " + MinimumSwitchIntervalSeconds + "; it must be from 0 to 3600 (default " + AgentSettings.DefaultMinimumSwitchIntervalSeconds + ", which protects the motor from rapid cycling).");
         }
 
         if (OfflineFailSafeMinutes is double offline && !(offline > 0))

@@ -1,5 +1,6 @@
+using System.Runtime.InteropServices;
 using System.Threading.Channels;
-using DeviceFirmware.Core;
+using DeviceFirmware.Core.Agent;
 using DeviceFirmware.Core.Sensors;
 using DeviceFirmware.Hardware;
 using DeviceFirmware.Mqtt;
@@ -37,6 +38,7 @@ public sealed class DeviceAgentService : BackgroundService
     private readonly Channel<object> _inbox = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Channel<SenderWork> _outbox = Channel.CreateUnbounded<SenderWork>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<AgentTimer, TimerSlot> _timers = [];
+    private readonly ActionList _actions = new();
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationTokenSource? _connectCancellation;
     private int _connectionEpoch;
@@ -63,7 +65,7 @@ public sealed class DeviceAgentService : BackgroundService
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _log = loggerFactory.CreateLogger("DeviceFirmware.Host");
         _agentLog = loggerFactory.CreateLogger("DeviceFirmware.Agent");
-        _mqtt.MessageReceived += (topic, payload) => Post(new MessageReceived(topic, payload));
+        _mqtt.MessageReceived += (topic, payload) => Post(Received(topic, payload));
         _mqtt.ConnectionLost += reason => Post(new ConnectionLost(reason));
     }
 
@@ -76,7 +78,12 @@ public sealed class DeviceAgentService : BackgroundService
         using var stopRegistration = stoppingToken.Register(() => Post(new ShutdownRequested()));
         try
         {
-            var saved = _relayState?.Load();
+            var saved = _relayState?.Load() switch
+            {
+                true => SavedRelayState.On,
+                false => SavedRelayState.Off,
+                null => SavedRelayState.None,
+            };
             Post(new AgentStarted(saved, _telemetry.LastSequence, _sensor.Model));
             await RunLoopAsync().ConfigureAwait(false);
         }
@@ -96,6 +103,12 @@ public sealed class DeviceAgentService : BackgroundService
     }
 
     private void Post(object item) => _inbox.Writer.TryWrite(item);
+
+    /// <summary>The connection hands over a payload it no longer uses: wrap its array, copy only if it has none.</summary>
+    private static MessageReceived Received(string topic, ReadOnlyMemory<byte> payload) =>
+        MemoryMarshal.TryGetArray(payload, out var segment) && segment.Array is not null
+            ? new MessageReceived(topic, segment.Array, segment.Offset, segment.Count)
+            : new MessageReceived(topic, payload.ToArray());
 
     private async Task RunLoopAsync()
     {
@@ -149,10 +162,9 @@ public sealed class DeviceAgentService : BackgroundService
     /// <returns>True when the agent has stopped.</returns>
     private bool HandleOne(AgentEvent agentEvent, Queue<AgentEvent> local)
     {
-        IReadOnlyList<AgentAction> actions;
         try
         {
-            actions = _agent.Handle(agentEvent, _time.GetUtcNow());
+            _agent.Handle(agentEvent, _time.GetUtcNow().UtcDateTime, _actions);
         }
         catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
         {
@@ -172,11 +184,12 @@ public sealed class DeviceAgentService : BackgroundService
         }
 
         var stopped = false;
-        foreach (var action in actions)
+        for (var i = 0; i < _actions.Count; i++)
         {
-            stopped |= Execute(action, local);
+            stopped |= Execute(_actions[i], local);
         }
 
+        _actions.Clear();
         return stopped;
     }
 

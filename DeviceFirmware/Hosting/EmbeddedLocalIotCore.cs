@@ -1,6 +1,6 @@
 #if EMBED_LOCALIOTCORE
 using System.Net.Sockets;
-using DeviceFirmware.Core;
+using DeviceFirmware.Core.Shadow;
 using LocalIotCore.Hosting;
 using Microsoft.Extensions.Logging;
 

@@ -1,4 +1,4 @@
-using DeviceFirmware.Core;
+using DeviceFirmware.Core.Agent;
 using DeviceFirmware.Hardware;
 using DeviceFirmware.Hardware.Bme280;
 using DeviceFirmware.Mqtt;
@@ -92,9 +92,8 @@ public sealed class FirmwareConfiguration
         return errors;
     }
 
-    public AgentSettings ToAgentSettings(string firmwareVersion) => new()
+    public AgentSettings ToAgentSettings(string firmwareVersion) => new(Device.ThingName)
     {
-        ThingName = Device.ThingName,
         FirmwareVersion = firmwareVersion,
         Hardware = Device.HardwareMode.ToString(),
         WillTopic = Mqtt.WillTopic,
@@ -105,7 +104,8 @@ public sealed class FirmwareConfiguration
         StableConnection = TimeSpan.FromSeconds(Reconnect.StableSeconds),
         PowerOnState = Relay.PowerOnState,
         MinimumSwitchInterval = TimeSpan.FromSeconds(Relay.MinimumSwitchIntervalSeconds),
-        OfflineFailSafe = Relay.OfflineFailSafeMinutes is double offline ? TimeSpan.FromMinutes(offline) : null,
-        MaximumOnTime = Relay.MaximumOnMinutes is double maximum ? TimeSpan.FromMinutes(maximum) : null,
+        // Empty = never, which the core spells TimeSpan.Zero (validation keeps set values above 0).
+        OfflineFailSafe = Relay.OfflineFailSafeMinutes is double offline ? TimeSpan.FromMinutes(offline) : TimeSpan.Zero,
+        MaximumOnTime = Relay.MaximumOnMinutes is double maximum ? TimeSpan.FromMinutes(maximum) : TimeSpan.Zero,
     };
 }

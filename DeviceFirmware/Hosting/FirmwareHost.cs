@@ -1,5 +1,6 @@
 using System.Reflection;
-using DeviceFirmware.Core;
+using DeviceFirmware.Core.Agent;
+using DeviceFirmware.Core.Shadow;
 using DeviceFirmware.Core.Sensors;
 using DeviceFirmware.Hardware;
 using System.Device.I2c;

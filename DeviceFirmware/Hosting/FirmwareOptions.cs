@@ -1,4 +1,4 @@
-using DeviceFirmware.Core;
+using DeviceFirmware.Core.Agent;
 
 namespace DeviceFirmware.Hosting;
 
@@ -105,19 +105,19 @@ public sealed class ReconnectOptions
 {
     public const string Section = "Reconnect";
 
-    public double MinimumSeconds { get; set; } = 1;
+    public double MinimumSeconds { get; set; } = AgentSettings.DefaultBackoffMinimumSeconds;
 
-    public double MaximumSeconds { get; set; } = 120;
+    public double MaximumSeconds { get; set; } = AgentSettings.DefaultBackoffMaximumSeconds;
 
     /// <summary>The attempt counter resets only after a connection lasted this long.</summary>
-    public double StableSeconds { get; set; } = 30;
+    public double StableSeconds { get; set; } = AgentSettings.DefaultStableConnectionSeconds;
 
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
         if (!(MinimumSeconds > 0))
         {
-            errors.Add("Reconnect:MinimumSeconds is " + MinimumSeconds + "; it must be above 0 (default 1).");
+            errors.Add("Reconnect:MinimumSeconds is " + MinimumSeconds + "; it must be above 0 (default " + AgentSettings.DefaultBackoffMinimumSeconds + ").");
         }
 
         if (!(MaximumSeconds >= MinimumSeconds))
@@ -127,7 +127,7 @@ public sealed class ReconnectOptions
 
         if (!(StableSeconds >= 0))
         {
-            errors.Add("Reconnect:StableSeconds is " + StableSeconds + "; it must not be negative (default 30).");
+            errors.Add("Reconnect:StableSeconds is " + StableSeconds + "; it must not be negative (default " + AgentSettings.DefaultStableConnectionSeconds + ").");
         }
 
         return errors;

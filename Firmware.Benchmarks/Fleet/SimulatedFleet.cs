@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using DeviceFirmware.Core;
+using DeviceFirmware.Core.Agent;
+using DeviceFirmware.Core.Shadow;
 using DeviceFirmware.Hardware;
 using DeviceFirmware.Hosting;
 using DeviceFirmware.Mqtt;
@@ -12,7 +13,7 @@ namespace Firmware.Benchmarks.Fleet;
 /// <summary>One simulated device: the firmware's agent, host loop and MQTT shell with its own certificate.</summary>
 internal sealed class FleetDevice
 {
-    public FleetDevice(string thing, CloudProcess cloud, string certificateFolder, ConnectLog log, AgentSettings settings, Func<double> random)
+    public FleetDevice(string thing, CloudProcess cloud, string certificateFolder, ConnectLog log, AgentSettings settings, RandomSource random)
     {
         Thing = thing;
         var mqtt = new MqttNetConnection(
@@ -62,9 +63,9 @@ internal sealed class SimulatedFleet : IAsyncDisposable
     private readonly CloudProcess _cloud;
     private readonly string _certificateFolder;
     private readonly Func<string, AgentSettings> _settings;
-    private readonly Func<double> _random;
+    private readonly RandomSource _random;
 
-    public SimulatedFleet(CloudProcess cloud, string certificateFolder, Func<string, AgentSettings> settings, Func<double> random)
+    public SimulatedFleet(CloudProcess cloud, string certificateFolder, Func<string, AgentSettings> settings, RandomSource random)
     {
         _cloud = cloud;
         _certificateFolder = certificateFolder;

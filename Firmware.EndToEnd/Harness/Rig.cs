@@ -268,7 +268,7 @@ public sealed class Rig : IAsyncDisposable
 
     public static bool IsConnectLine(string line) => line.Contains("Connected to ", StringComparison.Ordinal);
 
-    /// <summary>The firmware's answer to its start-up /get has arrived (DeviceAgent.FetchedLogPrefix).</summary>
+    /// <summary>The firmware's answer to its start-up /get has arrived (ShadowSync.FetchedLogPrefix in the firmware's core).</summary>
     public static bool IsShadowFetchedLine(string line) => line.Contains("Shadow fetched (version ", StringComparison.Ordinal);
 
     /// <summary>The firmware's log line for a connection it lost (dropped, reset, or presumed dead).</summary>

@@ -1,6 +1,9 @@
-using DeviceFirmware.Core;
+using System;
+using System.Collections;
+using DeviceFirmware.Core.Agent;
+using DeviceFirmware.Core.Shadow;
 
-namespace DeviceFirmware.Tests.Core;
+namespace DeviceFirmware.Tests.Core.Agent;
 
 /// <summary>
 /// A delta's version decides what is stale, so a message that no shadow service sent (a forged delta on
@@ -24,15 +27,15 @@ public sealed class AgentVersionTrustTests
         var h = new AgentHarness();
         h.StartOnline();
         var actions = h.Deliver(h.Topics.UpdateDelta, "{\"state\":{\"MOTOR\":\"ON\"},\"version\":" + version + "}");
-        Assert.AreEqual(0, AgentHarness.OfType<SetRelay>(actions).Count, "never actuate on a delta that cannot be ordered");
+        Assert.AreEqual(0, AgentHarness.Count(actions, typeof(SetRelay)), "never actuate on a delta that cannot be ordered");
         Assert.IsFalse(h.RelayPin);
-        var message = AgentHarness.Reported(h.Reports(actions)[0]).GetProperty("errors").GetProperty("message").GetString()!;
-        StringAssert.Contains(message, reason);
-        StringAssert.EndsWith(message, " on update/delta");
+        var message = AgentHarness.Text(AgentHarness.Member(AgentHarness.Reported(AgentHarness.ReportAt(h.Reports(actions), 0)), "errors"), "message");
+        Assert.IsTrue(AgentHarness.Contains(message, reason), message);
+        Assert.IsTrue(message.EndsWith(" on update/delta"), message);
 
         // Nothing was taken from it: the next real delta applies.
         var real = h.Delta("{\"MOTOR\":\"ON\"}", 2);
-        Assert.AreEqual(1, AgentHarness.OfType<SetRelay>(real).Count);
+        Assert.AreEqual(1, AgentHarness.Count(real, typeof(SetRelay)));
         Assert.IsTrue(h.RelayPin);
     }
 
@@ -42,8 +45,8 @@ public sealed class AgentVersionTrustTests
         var h = new AgentHarness();
         h.StartOnline();
         var actions = h.Deliver(h.Topics.UpdateDelta, "{\"state\":{\"MOTOR\":\"ON\"}}");
-        Assert.AreEqual(0, AgentHarness.OfType<SetRelay>(actions).Count);
-        var message = AgentHarness.Reported(h.Reports(actions)[0]).GetProperty("errors").GetProperty("message").GetString()!;
+        Assert.AreEqual(0, AgentHarness.Count(actions, typeof(SetRelay)));
+        var message = AgentHarness.Text(AgentHarness.Member(AgentHarness.Reported(AgentHarness.ReportAt(h.Reports(actions), 0)), "errors"), "message");
         Assert.AreEqual("delta has no version on update/delta", message);
     }
 
@@ -53,14 +56,14 @@ public sealed class AgentVersionTrustTests
         var h = new AgentHarness();
         h.StartOnline("{\"state\":{\"reported\":{\"connected\":true}},\"version\":1418}");
         var forged = h.Delta("{\"MOTOR\":\"ON\"}", long.MaxValue);
-        Assert.AreEqual(0, AgentHarness.OfType<SetRelay>(forged).Count, "a version far ahead of the shadow's is not trusted");
+        Assert.AreEqual(0, AgentHarness.Count(forged, typeof(SetRelay)), "a version far ahead of the shadow's is not trusted");
         Assert.IsFalse(h.RelayPin);
         Assert.IsTrue(AgentHarness.Logged(forged, "ahead of the last version the shadow service confirmed (1418)"));
         Assert.AreEqual(1, AgentHarness.Publishes(forged, h.Topics.Get).Count, "it asks the shadow service instead");
 
         // The real next command (version 1419) is obeyed at once, before the /get is even answered.
         var real = h.Delta("{\"MOTOR\":\"ON\"}", 1419);
-        Assert.AreEqual(1, AgentHarness.OfType<SetRelay>(real).Count);
+        Assert.AreEqual(1, AgentHarness.Count(real, typeof(SetRelay)));
         Assert.IsTrue(h.RelayPin);
         Assert.IsFalse(AgentHarness.Logged(h.All, "Discarded a stale shadow delta (version 1419"));
     }
@@ -71,12 +74,12 @@ public sealed class AgentVersionTrustTests
         var h = new AgentHarness();
         h.StartOnline("{\"state\":{\"reported\":{\"connected\":true}},\"version\":40}");
         // Within the trusted lead, so applied; then the shadow answers a /get with a lower version.
-        h.Delta("{\"MOTOR\":\"ON\"}", 40 + DeviceAgent.MaximumTrustedVersionLead);
+        h.Delta("{\"MOTOR\":\"ON\"}", 40 + ShadowSync.MaximumTrustedVersionLead);
         Assert.IsTrue(h.RelayPin);
-        h.Advance(TimeSpan.FromSeconds(5));
+        h.Advance(TimeSpan.FromTicks(5 * TimeSpan.TicksPerSecond));
         h.Deliver(h.Topics.GetAccepted, "{\"state\":{\"desired\":{\"MOTOR\":\"ON\"},\"reported\":{\"connected\":true,\"MOTOR\":\"ON\"}},\"version\":41}");
         var real = h.Delta("{\"MOTOR\":\"OFF\"}", 42);
-        Assert.AreEqual(1, AgentHarness.OfType<SetRelay>(real).Count, "the shadow service's own answer is the truth");
+        Assert.AreEqual(1, AgentHarness.Count(real, typeof(SetRelay)), "the shadow service's own answer is the truth");
         Assert.IsFalse(h.RelayPin);
     }
 
@@ -86,11 +89,12 @@ public sealed class AgentVersionTrustTests
         var h = new AgentHarness();
         h.StartOnline();
         var gets = 0;
+        var step = TimeSpan.FromTicks(10 * TimeSpan.TicksPerMillisecond);
         for (var i = 0; i < 1000; i++)
         {
-            var forged = h.Delta(i % 2 == 0 ? "{\"MOTOR\":\"ON\"}" : "{\"MOTOR\":\"OFF\"}", 100_000 + i);
+            var forged = h.Delta(i % 2 == 0 ? "{\"MOTOR\":\"ON\"}" : "{\"MOTOR\":\"OFF\"}", 100000 + i);
             gets += AgentHarness.Publishes(forged, h.Topics.Get).Count;
-            gets += AgentHarness.Publishes(h.Advance(TimeSpan.FromMilliseconds(10)), h.Topics.Get).Count;
+            gets += AgentHarness.Publishes(h.Advance(step), h.Topics.Get).Count;
         }
 
         Assert.AreEqual(0, h.Actuations, "no forged delta moved the relay");
@@ -98,7 +102,7 @@ public sealed class AgentVersionTrustTests
 
         h.Delta("{\"MOTOR\":\"ON\"}", 2);
         Assert.IsTrue(h.RelayPin, "a real command after the flood is obeyed");
-        h.Advance(TimeSpan.FromSeconds(3));
+        h.Advance(TimeSpan.FromTicks(3 * TimeSpan.TicksPerSecond));
         h.Delta("{\"MOTOR\":\"OFF\"}", 3);
         Assert.IsFalse(h.RelayPin);
         Assert.AreEqual(2, h.Actuations);
@@ -110,7 +114,7 @@ public sealed class AgentVersionTrustTests
         var h = new AgentHarness();
         h.StartOnline();
         var interval = h.Settings.MinimumSwitchInterval;
-        var step = TimeSpan.FromMilliseconds(10);
+        var step = TimeSpan.FromTicks(10 * TimeSpan.TicksPerMillisecond);
         for (var i = 0; i < 1000; i++)
         {
             // Versions the firmware cannot tell from real ones (each within the trusted lead).
@@ -118,9 +122,9 @@ public sealed class AgentVersionTrustTests
             h.Advance(step);
         }
 
-        var elapsed = step * 1000;
-        var limit = 1 + (int)(elapsed.Ticks / interval.Ticks);
-        Assert.IsTrue(h.Actuations <= limit, h.Actuations + " actuations in " + elapsed + " with a " + interval + " minimum interval (limit " + limit + ")");
+        var elapsedTicks = step.Ticks * 1000;
+        var limit = 1 + (int)(elapsedTicks / interval.Ticks);
+        Assert.IsTrue(h.Actuations <= limit, h.Actuations + " actuations in " + elapsedTicks + " ticks with a " + interval.Ticks + "-tick minimum interval (limit " + limit + ")");
 
         h.Advance(interval);
         h.Delta("{\"MOTOR\":\"ON\"}", 3);

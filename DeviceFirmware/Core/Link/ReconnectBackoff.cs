@@ -1,4 +1,7 @@
-namespace DeviceFirmware.Core;
+using System;
+using DeviceFirmware.Core.Agent;
+
+namespace DeviceFirmware.Core.Link;
 
 /// <summary>
 /// Reconnect delays with "full jitter", as AWS's own aws-c-mqtt client does:
@@ -7,21 +10,24 @@ namespace DeviceFirmware.Core;
 /// </summary>
 public sealed class ReconnectBackoff
 {
-    private readonly Func<double> _random;
+    /// <summary>Doubling past this many attempts overflows; by then the cap is long reached anyway.</summary>
+    public const int MaximumAttempt = 62;
+
+    private readonly RandomSource _random;
 
     /// <param name="minimum">The first cap (attempt 0).</param>
     /// <param name="maximum">The largest cap.</param>
     /// <param name="random">Returns a number in [0, 1); injected so tests are exact.</param>
-    public ReconnectBackoff(TimeSpan minimum, TimeSpan maximum, Func<double> random)
+    public ReconnectBackoff(TimeSpan minimum, TimeSpan maximum, RandomSource random)
     {
         if (minimum <= TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(nameof(minimum), minimum, "The minimum backoff must be positive.");
+            throw new ArgumentOutOfRangeException(nameof(minimum), "The minimum backoff must be positive.");
         }
 
         if (maximum < minimum)
         {
-            throw new ArgumentOutOfRangeException(nameof(maximum), maximum, "The maximum backoff must not be below the minimum.");
+            throw new ArgumentOutOfRangeException(nameof(maximum), "The maximum backoff must not be below the minimum.");
         }
 
         Minimum = minimum;
@@ -38,13 +44,17 @@ public sealed class ReconnectBackoff
     {
         if (attempt < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(attempt), attempt, "The attempt number starts at 0.");
+            throw new ArgumentOutOfRangeException(nameof(attempt), "The attempt number starts at 0.");
         }
 
-        // Doubling past 62 overflows; by then the cap is long reached anyway.
-        var factor = attempt >= 62 ? double.MaxValue : Math.Pow(2, attempt);
-        var ticks = Minimum.Ticks * factor;
-        return ticks >= Maximum.Ticks ? Maximum : TimeSpan.FromTicks((long)ticks);
+        // Doubling in integer ticks stops as soon as the maximum is reached, so it cannot overflow.
+        var ticks = Minimum.Ticks;
+        for (var i = 0; i < attempt && ticks < Maximum.Ticks; i++)
+        {
+            ticks = ticks > Maximum.Ticks / 2 ? Maximum.Ticks : ticks * 2;
+        }
+
+        return ticks >= Maximum.Ticks ? Maximum : TimeSpan.FromTicks(ticks);
     }
 
     /// <summary>A delay drawn uniformly from [0, Cap(attempt)); the cap itself if the random source returns 1 or more, or NaN.</summary>
@@ -57,6 +67,6 @@ public sealed class ReconnectBackoff
             return Cap(attempt);
         }
 
-        return TimeSpan.FromTicks((long)(Cap(attempt).Ticks * Math.Max(r, 0)));
+        return TimeSpan.FromTicks((long)(Cap(attempt).Ticks * (r > 0 ? r : 0)));
     }
 }
