@@ -8,7 +8,9 @@ public sealed class RelayOptions
     public const string Section = "Relay";
 
     /// <summary>BCM (GPIO) number, not the header pin number.</summary>
-    public int Pin { get; set; } = 17;
+    public int Pin { get; set; } = DefaultPin;
+
+    public const int DefaultPin = 17;
 
     /// <summary>Many relay boards switch on when the input is pulled low.</summary>
     public bool ActiveLow { get; set; }
@@ -31,7 +33,7 @@ public sealed class RelayOptions
         var errors = new List<string>();
         if (Pin is < 0 or > 53)
         {
-            errors.Add("Relay:Pin is " + Pin + "; give the BCM GPIO number (0 to 53 on a Raspberry Pi; default 17), not the header pin number.");
+            errors.Add("Relay:Pin is " + Pin + "; give the BCM GPIO number (0 to 53 on a Raspberry Pi; default " + DefaultPin + "), not the header pin number.");
         }
 
         if (!(MinimumSwitchIntervalSeconds >= 0) || MinimumSwitchIntervalSeconds > 3600)

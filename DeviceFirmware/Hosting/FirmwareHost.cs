@@ -1,5 +1,6 @@
 using System.Reflection;
 using DeviceFirmware.Core.Agent;
+using DeviceFirmware.Core.Link;
 using DeviceFirmware.Core.Shadow;
 using DeviceFirmware.Core.Sensors;
 using DeviceFirmware.Hardware;
@@ -185,7 +186,8 @@ public static class FirmwareHost
         return new Bme280Sensor(_ => chip, configuration.Sensor, time, log);
     }
 
-    private const string Usage = """
+    // The defaults shown come from where they are defined.
+    private static readonly string Usage = $"""
         DeviceFirmware — AWS IoT device firmware (BME280 telemetry, motor relay from the Device Shadow).
 
         Usage: DeviceFirmware [--verbose] [--Section:Key=value ...]
@@ -196,12 +198,12 @@ public static class FirmwareHost
           --Mqtt:Endpoint=host               AWS IoT data endpoint or a local broker; not set = local mode
                                              (unless built with -p:EmbedLocalIotCore=false): LocalIotCore
                                              runs in this process, thing pump-1 unless given
-          --LocalIotCore:MqttPort=8883 --LocalIotCore:HttpPort=8080   local mode's ports (0 = a free port)
-          --Mqtt:Port=8883                   8883, or 443 (ALPN x-amzn-mqtt-ca)
+          --LocalIotCore:MqttPort={EmbeddedLocalIotCoreOptions.DefaultMqttPort} --LocalIotCore:HttpPort={EmbeddedLocalIotCoreOptions.DefaultHttpPort}   local mode's ports (0 = a free port)
+          --Mqtt:Port={AwsIotMqtt.TlsPort}                   {AwsIotMqtt.TlsPort}, or {AwsIotMqtt.AlpnPort} (ALPN {AwsIotMqtt.AlpnProtocol})
           --Mqtt:UseTls=false                plain TCP, only for a local broker
           --Mqtt:RootCaPath / CertificatePath / PrivateKeyPath   PEM files (see certs/README.md)
-          --Relay:Pin=17 --Relay:ActiveLow=true --Relay:PowerOnState=Off|Last|Desired
-          --Telemetry:IntervalSeconds=60
+          --Relay:Pin={RelayOptions.DefaultPin} --Relay:ActiveLow=true --Relay:PowerOnState=Off|Last|Desired
+          --Telemetry:IntervalSeconds={AgentSettings.DefaultTelemetryIntervalSeconds}
           --Sensor:Address=0x76|0x77|auto --Sensor:TemperatureOffsetCelsius=-1.5 --Sensor:AltitudeMeters=250
           --verbose                          debug logging for every category
         """;

@@ -76,7 +76,9 @@ public sealed class TelemetryOptions
     /// <summary>Default <c>&lt;DataDirectory&gt;/outbox.db</c>.</summary>
     public string? OutboxPath { get; set; }
 
-    public int OutboxCapacity { get; set; } = 10_000;
+    public int OutboxCapacity { get; set; } = DefaultOutboxCapacity;
+
+    public const int DefaultOutboxCapacity = 10_000;
 
     public IReadOnlyList<string> Validate()
     {
@@ -88,7 +90,7 @@ public sealed class TelemetryOptions
 
         if (OutboxCapacity < 1)
         {
-            errors.Add("Telemetry:OutboxCapacity is " + OutboxCapacity + "; it must be at least 1 (default 10000 readings).");
+            errors.Add("Telemetry:OutboxCapacity is " + OutboxCapacity + "; it must be at least 1 (default " + DefaultOutboxCapacity + " readings).");
         }
 
         if (Topic is not null && (Topic.Length == 0 || Topic.Contains('#', StringComparison.Ordinal) || Topic.Contains('+', StringComparison.Ordinal) || Topic.StartsWith('$')))
@@ -144,7 +146,7 @@ public sealed class EmbeddedLocalIotCoreOptions
 {
     public const string Section = "LocalIotCore";
 
-    public const int DefaultMqttPort = 8883;
+    public const int DefaultMqttPort = DeviceFirmware.Core.Link.AwsIotMqtt.TlsPort;
     public const int DefaultHttpPort = 8080;
     public const double DefaultGraceSeconds = 300;
 

@@ -1,3 +1,5 @@
+using DeviceFirmware.Core.Link;
+
 namespace DeviceFirmware.Mqtt;
 
 /// <summary>Configuration section "Mqtt": where and how the device connects.</summary>
@@ -6,16 +8,16 @@ public sealed class MqttConnectionOptions
     public const string Section = "Mqtt";
 
     /// <summary>AWS IoT's limits: keep-alive below 30 s is raised to 30, above 1200 s refused.</summary>
-    public const int MinimumKeepAliveSeconds = 30;
-    public const int MaximumKeepAliveSeconds = 1200;
+    public const int MinimumKeepAliveSeconds = AwsIotMqtt.MinimumKeepAliveSeconds;
+    public const int MaximumKeepAliveSeconds = AwsIotMqtt.MaximumKeepAliveSeconds;
 
     /// <summary>AWS IoT accepts MQTT over TLS on 443 only with this ALPN protocol name.</summary>
-    public const string AwsAlpnProtocol = "x-amzn-mqtt-ca";
+    public const string AwsAlpnProtocol = AwsIotMqtt.AlpnProtocol;
 
     /// <summary>Host name of the broker, e.g. <c>abc123-ats.iot.eu-west-1.amazonaws.com</c>. Empty = not configured.</summary>
     public string Endpoint { get; set; } = "";
 
-    public int Port { get; set; } = 8883;
+    public int Port { get; set; } = AwsIotMqtt.TlsPort;
 
     /// <summary>The MQTT client id; AWS's thing policy expects the thing name. Empty = Device:ThingName.</summary>
     public string ClientId { get; set; } = "";
@@ -26,13 +28,17 @@ public sealed class MqttConnectionOptions
 
     public string PrivateKeyPath { get; set; } = "certs/private.pem.key";
 
-    public int KeepAliveSeconds { get; set; } = 30;
+    public int KeepAliveSeconds { get; set; } = DefaultKeepAliveSeconds;
+
+    public const int DefaultKeepAliveSeconds = AwsIotMqtt.MinimumKeepAliveSeconds;
 
     public const int MaximumConnectTimeoutSeconds = 300;
 
     /// <summary>Every connect attempt (TCP, TLS and CONNACK) ends within this time, and a PUBACK or
     /// SUBACK that takes longer means the link is dead (a silent blackhole that keep-alive misses).</summary>
-    public int ConnectTimeoutSeconds { get; set; } = 10;
+    public int ConnectTimeoutSeconds { get; set; } = DefaultConnectTimeoutSeconds;
+
+    public const int DefaultConnectTimeoutSeconds = 10;
 
     /// <summary>Plain TCP only when set to false explicitly, for a local broker.</summary>
     public bool UseTls { get; set; } = true;
@@ -55,17 +61,17 @@ public sealed class MqttConnectionOptions
 
         if (Port is < 1 or > 65535)
         {
-            errors.Add("Mqtt:Port is " + Port + "; it must be from 1 to 65535 (AWS IoT: 8883, or 443 with ALPN).");
+            errors.Add("Mqtt:Port is " + Port + "; it must be from 1 to 65535 (AWS IoT: " + AwsIotMqtt.TlsPort + ", or " + AwsIotMqtt.AlpnPort + " with ALPN).");
         }
 
         if (KeepAliveSeconds is < MinimumKeepAliveSeconds or > MaximumKeepAliveSeconds)
         {
-            errors.Add("Mqtt:KeepAliveSeconds is " + KeepAliveSeconds + "; AWS IoT allows " + MinimumKeepAliveSeconds + " to " + MaximumKeepAliveSeconds + " seconds (default 30). The broker drops a silent client after 1.5 x this.");
+            errors.Add("Mqtt:KeepAliveSeconds is " + KeepAliveSeconds + "; AWS IoT allows " + MinimumKeepAliveSeconds + " to " + MaximumKeepAliveSeconds + " seconds (default " + DefaultKeepAliveSeconds + "). The broker drops a silent client after 1.5 x this.");
         }
 
         if (ConnectTimeoutSeconds is < 1 or > MaximumConnectTimeoutSeconds)
         {
-            errors.Add("Mqtt:ConnectTimeoutSeconds is " + ConnectTimeoutSeconds + "; it must be from 1 to " + MaximumConnectTimeoutSeconds + " (default 10).");
+            errors.Add("Mqtt:ConnectTimeoutSeconds is " + ConnectTimeoutSeconds + "; it must be from 1 to " + MaximumConnectTimeoutSeconds + " (default " + DefaultConnectTimeoutSeconds + ").");
         }
 
         // The certificate files matter once there is an endpoint to show them to (local mode mints its own).

@@ -259,7 +259,7 @@ public sealed class MqttNetConnection : IMqttConnection
                 .WithTrustChain(new X509Certificate2Collection(rootCa))
                 .WithRevocationMode(X509RevocationMode.NoCheck)
                 .WithCertificateValidationHandler(e => ValidateServer(e, rootCa));
-            var alpn = _options.Alpn ?? (_options.Port == 443 ? MqttConnectionOptions.AwsAlpnProtocol : null);
+            var alpn = _options.Alpn ?? (_options.Port == DeviceFirmware.Core.Link.AwsIotMqtt.AlpnPort ? MqttConnectionOptions.AwsAlpnProtocol : null);
             if (!string.IsNullOrEmpty(alpn))
             {
                 tls.WithApplicationProtocols([new SslApplicationProtocol(alpn)]);
