@@ -31,13 +31,6 @@ public sealed class AgentTextTests
     }
 
     [TestMethod]
-    public void Timestamps_are_ISO_8601_UTC_with_milliseconds()
-    {
-        Assert.AreEqual("2026-01-02T03:04:05.006Z", Iso8601.Format(new DateTime(2026, 1, 2, 3, 4, 5, 6)));
-        Assert.AreEqual("0999-12-31T23:59:59.999Z", Iso8601.Format(new DateTime(999, 12, 31, 23, 59, 59, 999)));
-    }
-
-    [TestMethod]
     public void Log_text_is_bounded_and_has_no_control_characters()
     {
         Assert.AreEqual("a?b", AgentText.Safe("a\nb", 10));

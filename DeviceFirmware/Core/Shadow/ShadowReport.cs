@@ -1,4 +1,5 @@
 using System;
+using DeviceFirmware.Core;
 using DeviceFirmware.Core.Agent;
 using DeviceFirmware.Core.Json;
 
