@@ -131,7 +131,7 @@ public sealed class JsonWriter
         }
 
         BeforeValue();
-        _output.AppendNumber(_numbers ?? (_numbers = new JsonNumberFormatter()), value);
+        _output.AppendNumber(_numbers ?? (_numbers = new JsonNumberFormatter()), value, false);
     }
 
     public void Boolean(bool value)
@@ -146,8 +146,9 @@ public sealed class JsonWriter
         _output.AppendAscii("null");
     }
 
-    /// <summary>Writes a parsed value back out (a copy of the tree). Integers stay integers ("-0" too);
-    /// a tree holding a non-finite Number (read from a literal beyond the double range) is refused like
+    /// <summary>Writes a parsed value back out so that it reads back to the same tree: Integers stay
+    /// integers ("-0" too), and a Number with an integral value is written "2.0" (not "2") so that it stays a
+    /// Number; strings and names are re-escaped as <see cref="String"/> does. A tree holding a non-finite Number (read from a literal beyond the double range) is refused like
     /// <see cref="Number"/>, before anything is written.</summary>
     public void Raw(JsonValue value)
     {
@@ -212,7 +213,9 @@ public sealed class JsonWriter
 
                 break;
             case JsonKind.Number:
-                Number(value.NumberValue);
+                // Integral values get ".0" here ("2.0", not "2"), so that the copy reads back as a Number.
+                BeforeValue();
+                _output.AppendNumber(_numbers ?? (_numbers = new JsonNumberFormatter()), value.NumberValue, true);
                 break;
             case JsonKind.True:
                 Boolean(true);
