@@ -119,6 +119,33 @@ internal sealed class JsonCorpus
             return list.ToArray();
         }, valid));
 
+        Add("structural byte deleted or doubled, comma before a closer", Mutate(2000, doc =>
+        {
+            var structural = Enumerable.Range(0, doc.Length).Where(k => "[]{},:".IndexOf((char)doc[k]) >= 0).ToList();
+            if (structural.Count == 0)
+            {
+                return doc;
+            }
+
+            int at = structural[_random.Next(structural.Count)];
+            var list = doc.ToList();
+            switch (_random.Next(3))
+            {
+                case 0:
+                    list.RemoveAt(at);
+                    break;
+                case 1:
+                    list.Insert(at, doc[at]);
+                    break;
+                default:
+                    int closer = structural.FirstOrDefault(k => k >= at && (doc[k] == (byte)']' || doc[k] == (byte)'}'), -1);
+                    list.Insert(closer < 0 ? at : closer, (byte)',');
+                    break;
+            }
+
+            return list.ToArray();
+        }, valid));
+
         Add("bad and good escapes", Repeat(2500, () =>
         {
             string escape = Escapes[_random.Next(Escapes.Length)];
