@@ -27,6 +27,13 @@ public sealed class JsonDifferentialTests
         AllowTrailingCommas = false,
     };
 
+    private readonly TestContext _testContext;
+
+    public JsonDifferentialTests(TestContext testContext)
+    {
+        _testContext = testContext;
+    }
+
     [TestMethod]
     public void Reader_accepts_refuses_and_reads_as_System_Text_Json_does()
     {
@@ -173,6 +180,6 @@ public sealed class JsonDifferentialTests
         return sb + (doc.Length > 120 ? "... (" + doc.Length + " bytes)" : "");
     }
 
-    // Shown by `dotnet test --logger "console;verbosity=detailed"` and kept in the test results.
-    private static void Report(string line) => Console.WriteLine(line);
+    // DisplayMessage reaches `dotnet test`'s console log at any verbosity, so CI logs show the corpus.
+    private void Report(string line) => _testContext.DisplayMessage(MessageLevel.Informational, line);
 }

@@ -16,6 +16,13 @@ namespace DeviceFirmware.Tests.Json;
 [TestClass]
 public sealed class JsonNumberDifferentialTests
 {
+    private readonly TestContext _testContext;
+
+    public JsonNumberDifferentialTests(TestContext testContext)
+    {
+        _testContext = testContext;
+    }
+
     private const int Seed = 2026_12_02;
     private const int Count = 20_000;
 
@@ -53,7 +60,7 @@ public sealed class JsonNumberDifferentialTests
             }
         }
 
-        Console.WriteLine("JSON number formatting: " + checkedCount + " doubles compared with ToString(\"R\"), " + mismatches.Count + " mismatches, "
+        _testContext.DisplayMessage(MessageLevel.Informational, "JSON number formatting: " + checkedCount + " doubles compared with ToString(\"R\"), " + mismatches.Count + " mismatches, "
             + dotnetNotRoundTrip + " powers of two where .NET's text does not round-trip and ours does");
         Assert.IsTrue(checkedCount >= Count, "too few doubles: " + checkedCount);
         Assert.AreEqual(0, mismatches.Count, string.Join("; ", mismatches.Take(10)));
@@ -77,7 +84,7 @@ public sealed class JsonNumberDifferentialTests
             }
         }
 
-        Console.WriteLine("JSON number parsing: " + checkedCount + " literals compared with double.Parse, " + mismatches.Count + " mismatches");
+        _testContext.DisplayMessage(MessageLevel.Informational, "JSON number parsing: " + checkedCount + " literals compared with double.Parse, " + mismatches.Count + " mismatches");
         Assert.AreEqual(0, mismatches.Count, string.Join("; ", mismatches.Take(10)));
     }
 
