@@ -221,7 +221,7 @@ public sealed class JsonReaderTests
         var limits = new JsonLimits(8, 4);
         JsonTestText.Parse(JsonTestText.Ascii("[1,2,33]"), limits);
         JsonParseError error = JsonTestText.Refuse(JsonTestText.Ascii("[1,2,333]"), limits, JsonError.TooLarge, 8);
-        Assert.AreEqual("the document is 9 bytes, more than the limit of 8, at byte 8", error.Message);
+        Assert.AreEqual("the document has 9 bytes, more than the 8 allowed (at byte 8)", error.Message);
     }
 
     [TestMethod]

@@ -180,6 +180,20 @@ public sealed class JsonWriterTests
     }
 
     [TestMethod]
+    [DataRow("2.0", "2.0")]
+    [DataRow("-0.0", "-0.0")]
+    [DataRow("1e2", "100.0")]
+    [DataRow("1.5e16", "15000000000000000.0")]
+    [DataRow("1e17", "1E+17")]
+    [DataRow("0.5", "0.5")]
+    public void Raw_keeps_an_integral_number_a_number(string json, string expected)
+    {
+        string written = JsonTestText.Write(JsonTestText.Parse(json));
+        Assert.AreEqual(expected, written);
+        Assert.AreEqual((int)JsonKind.Number, (int)JsonTestText.Parse(written).Kind);
+    }
+
+    [TestMethod]
     public void Raw_refuses_a_tree_with_an_infinite_number_before_writing()
     {
         JsonValue tree = JsonTestText.Parse("[1,1e999]");

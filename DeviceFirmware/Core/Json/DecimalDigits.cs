@@ -188,14 +188,14 @@ internal sealed class DecimalDigits
         int exponent = 0;
         while (DecimalPoint > 0)
         {
-            int n = DecimalPoint >= PowersOfTenInBits.Length ? 27 : PowersOfTenInBits[DecimalPoint];
+            int n = DecimalPoint >= PowersOfTenInBits.Length ? LargeStep(DecimalPoint) : PowersOfTenInBits[DecimalPoint];
             Shift(-n);
             exponent += n;
         }
 
         while (DecimalPoint < 0 || (DecimalPoint == 0 && Digits[0] < 5))
         {
-            int n = -DecimalPoint >= PowersOfTenInBits.Length ? 27 : PowersOfTenInBits[-DecimalPoint];
+            int n = -DecimalPoint >= PowersOfTenInBits.Length ? LargeStep(-DecimalPoint) : PowersOfTenInBits[-DecimalPoint];
             Shift(n);
             exponent -= n;
         }
@@ -239,6 +239,11 @@ internal sealed class DecimalDigits
         result |= (ulong)((exponent - bias) & 0x7FF) << mantissaBits;
         return (long)result;
     }
+
+    /// <summary>The step for a value with at least <paramref name="places"/> (9 or more) decimal places to go
+    /// towards [0.5, 1): 59 bits from 19 places (2^59 &lt; 10^18), else 27 (2^27 &lt; 10^9), so that scaling
+    /// up never overshoots past 1.</summary>
+    private static int LargeStep(int places) => places >= 19 ? 59 : 27;
 
     private ulong RoundedInteger()
     {

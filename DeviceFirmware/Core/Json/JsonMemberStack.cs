@@ -21,25 +21,34 @@ internal sealed class JsonMemberStack
     /// <summary>Where the next container's members start.</summary>
     public int Count => _count;
 
+    /// <summary>Pushes an object member (with its name) or an array item (name null). Names and hashes
+    /// grow only as far as object members need them, so a long array costs one slot per item.</summary>
     public void Push(string? name, int hash, JsonValue value)
     {
         if (_count == _values.Length)
         {
-            int size = _values.Length * 2;
-            JsonValue[] values = new JsonValue[size];
-            string[] names = new string[size];
-            int[] hashes = new int[size];
+            JsonValue[] values = new JsonValue[_values.Length * 2];
             Array.Copy(_values, values, _count);
-            Array.Copy(_names, names, _count);
-            Array.Copy(_hashes, hashes, _count);
             _values = values;
-            _names = names;
-            _hashes = hashes;
+        }
+
+        if (name != null)
+        {
+            if (_count >= _names.Length)
+            {
+                string[] names = new string[_values.Length];
+                int[] hashes = new int[_values.Length];
+                Array.Copy(_names, names, _names.Length);
+                Array.Copy(_hashes, hashes, _hashes.Length);
+                _names = names;
+                _hashes = hashes;
+            }
+
+            _names[_count] = name;
+            _hashes[_count] = hash;
         }
 
         _values[_count] = value;
-        _names[_count] = name!;
-        _hashes[_count] = hash;
         _count++;
     }
 
@@ -49,7 +58,10 @@ internal sealed class JsonMemberStack
         for (int i = first; i < _count; i++)
         {
             _values[i] = null!;
-            _names[i] = null!;
+            if (i < _names.Length)
+            {
+                _names[i] = null!;
+            }
         }
 
         _count = first;

@@ -21,8 +21,31 @@ internal sealed class JsonNumberFormatter
     private readonly DecimalDigits _lower = new DecimalDigits();
 
     /// <summary>Writes <paramref name="value"/> into <paramref name="destination"/> at
-    /// <paramref name="offset"/> (room for <see cref="MaximumLength"/> bytes); returns the length.</summary>
-    public int Format(double value, byte[] destination, int offset)
+    /// <paramref name="offset"/> (room for <see cref="MaximumLength"/> bytes); returns the length.
+    /// With <paramref name="keepNumberKind"/>, text that would read back as an integer literal ("-0", "2")
+    /// gets ".0", so that a <see cref="JsonKind.Number"/> stays a Number.</summary>
+    public int Format(double value, byte[] destination, int offset, bool keepNumberKind)
+    {
+        int length = FormatShortest(value, destination, offset);
+        if (keepNumberKind)
+        {
+            for (int i = offset; i < offset + length; i++)
+            {
+                if (destination[i] == (byte)'.' || destination[i] == (byte)'E')
+                {
+                    return length;
+                }
+            }
+
+            destination[offset + length] = (byte)'.';
+            destination[offset + length + 1] = (byte)'0';
+            length += 2;
+        }
+
+        return length;
+    }
+
+    private int FormatShortest(double value, byte[] destination, int offset)
     {
         if (double.IsNaN(value) || double.IsInfinity(value))
         {

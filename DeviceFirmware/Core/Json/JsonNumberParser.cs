@@ -1,9 +1,11 @@
 namespace DeviceFirmware.Core.Json;
 
 /// <summary>
-/// Reads one JSON number and converts its text to the nearest double,
-/// bit for bit what .NET's double.Parse returns: out of range gives an infinity, below the smallest
-/// subnormal gives (signed) zero. Integer arithmetic and exact double operations only.
+/// Reads one JSON number and converts its text to the nearest double, bit for bit what .NET's double.Parse
+/// returns: out of range gives an infinity, below the smallest subnormal gives (signed) zero. Hand-written
+/// with integer arithmetic and exact double operations: nanoFramework's only double.Parse(string) goes to
+/// a native conversion with no rounding guarantee, and .NET's double.Parse(string) follows the current
+/// culture; this gives the same bits on both (JsonNumberDifferentialTests checks against .NET).
 /// </summary>
 internal sealed class JsonNumberParser
 {

@@ -42,8 +42,8 @@ internal sealed class JsonParser
         if (count > _limits.MaximumBytes)
         {
             Fail(JsonError.TooLarge, _start + _limits.MaximumBytes, string.Concat(
-                "the document is ", count.ToString(), " bytes, more than the limit of ", _limits.MaximumBytes.ToString(),
-                ", at byte ", _limits.MaximumBytes.ToString()));
+                "the document has ", count.ToString(), " bytes, more than the ", _limits.MaximumBytes.ToString(),
+                " allowed (at byte ", _limits.MaximumBytes.ToString(), ")"));
             error = _error;
             return null;
         }

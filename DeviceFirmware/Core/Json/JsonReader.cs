@@ -14,8 +14,9 @@ namespace DeviceFirmware.Core.Json;
 /// against System.Text.Json on tens of thousands of generated and mutated documents.
 /// </para>
 /// <para>
-/// Where System.Text.Json's JsonDocument.Parse accepts a document whose values cannot be read, this reader
-/// refuses it: a duplicate key (JsonDocument keeps both), invalid UTF-8 inside a string (JsonDocument
+/// It accepts what System.Text.Json's JsonDocument.Parse accepts (depth counted as its MaxDepth counts it)
+/// and reads the same values, except three kinds of document that JsonDocument.Parse accepts and this reader
+/// refuses: a duplicate key (JsonDocument keeps both members), invalid UTF-8 inside a string (JsonDocument
 /// checks it only in GetString, which then throws), and a \u escape of a lone surrogate (GetString throws
 /// "Cannot read invalid UTF-16 JSON text as string"). A number beyond the double range reads as an
 /// infinity, as JsonElement.TryGetDouble reads it on .NET 10.

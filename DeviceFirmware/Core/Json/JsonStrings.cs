@@ -30,6 +30,7 @@ internal sealed class JsonStrings
         int n = 0;
         uint h = 2166136261;
         hash = 0;
+        ReserveFor(open);
         while (true)
         {
             if (p >= _end)
@@ -80,13 +81,6 @@ internal sealed class JsonStrings
                 p += 4;
             }
 
-            if (n + 2 > _chars.Length)
-            {
-                char[] bigger = new char[_chars.Length * 2];
-                System.Array.Copy(_chars, bigger, n);
-                _chars = bigger;
-            }
-
             if (codePoint >= 0x10000)
             {
                 int v = codePoint - 0x10000;
@@ -107,6 +101,26 @@ internal sealed class JsonStrings
         _parser.Position = p;
         hash = (int)h;
         return n == 0 ? string.Empty : new string(_chars, 0, n);
+    }
+
+    /// <summary>
+    /// Makes the buffer hold the string that opens at <paramref name="open"/>: it has at most as many UTF-16
+    /// units as bytes (a 4-byte sequence or a 12-byte escape pair gives two units), so one pass to its end
+    /// sizes the buffer once instead of doubling it while decoding.
+    /// </summary>
+    private void ReserveFor(int open)
+    {
+        int p = open + 1;
+        while (p < _end && _bytes[p] != (byte)'"')
+        {
+            p += _bytes[p] == (byte)'\\' ? 2 : 1;
+        }
+
+        int most = p - open;
+        if (most > _chars.Length)
+        {
+            _chars = new char[most];
+        }
     }
 
     /// <summary>Decodes the escape at <paramref name="p"/> (a backslash) to a code point and moves past it;

@@ -9,8 +9,9 @@ namespace DeviceFirmware.Core.Json;
 /// top-level value), so its output always parses.
 /// <para>
 /// Strings: '"', '\' and the control characters U+0000..U+001F are escaped (\b \f \n \r \t, else \u00XX);
-/// everything else, non-ASCII included, is written as UTF-8: RFC 8259 requires UTF-8 anyway, it is a third
-/// of the size of \u escapes for most scripts, and AWS IoT stores and shows it as text.
+/// everything else, non-ASCII included, is written as UTF-8: RFC 8259 requires UTF-8 anyway, it takes half
+/// the bytes of a \u escape or fewer (2-3 bytes against 6 for a BMP character), and AWS IoT stores and
+/// shows it as text.
 /// Numbers: integers exactly; doubles as the shortest text that reads back to the same bits
 /// (<see cref="JsonNumberFormatter"/>).
 /// </para>
@@ -131,7 +132,7 @@ public sealed class JsonWriter
         }
 
         BeforeValue();
-        _output.AppendNumber(_numbers ?? (_numbers = new JsonNumberFormatter()), value);
+        _output.AppendNumber(_numbers ?? (_numbers = new JsonNumberFormatter()), value, false);
     }
 
     public void Boolean(bool value)
@@ -146,9 +147,12 @@ public sealed class JsonWriter
         _output.AppendAscii("null");
     }
 
-    /// <summary>Writes a parsed value back out (a copy of the tree). Integers stay integers ("-0" too);
-    /// a tree holding a non-finite Number (read from a literal beyond the double range) is refused like
-    /// <see cref="Number"/>, before anything is written.</summary>
+    /// <summary>
+    /// Writes a parsed value back out so that it reads back to the same tree: Integers stay integers ("-0"
+    /// too), a Number with an integral value is written "2.0" (not "2") so that it stays a Number, strings
+    /// and names are escaped as <see cref="String"/> escapes them. A tree holding a non-finite Number (read
+    /// from a literal beyond the double range) is refused like <see cref="Number"/>, before anything is written.
+    /// </summary>
     public void Raw(JsonValue value)
     {
         if (value == null)
@@ -212,7 +216,9 @@ public sealed class JsonWriter
 
                 break;
             case JsonKind.Number:
-                Number(value.NumberValue);
+                // Integral values get ".0" here ("2.0", not "2"), so that the copy reads back as a Number.
+                BeforeValue();
+                _output.AppendNumber(_numbers ?? (_numbers = new JsonNumberFormatter()), value.NumberValue, true);
                 break;
             case JsonKind.True:
                 Boolean(true);

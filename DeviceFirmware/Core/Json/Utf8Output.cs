@@ -65,10 +65,10 @@ internal sealed class Utf8Output
     }
 
     /// <summary>Appends a finite double as <see cref="JsonNumberFormatter"/> writes it.</summary>
-    public void AppendNumber(JsonNumberFormatter formatter, double value)
+    public void AppendNumber(JsonNumberFormatter formatter, double value, bool keepNumberKind)
     {
         Reserve(JsonNumberFormatter.MaximumLength);
-        _length += formatter.Format(value, _buffer, _length);
+        _length += formatter.Format(value, _buffer, _length, keepNumberKind);
     }
 
     public void AppendInteger(long value)
