@@ -79,7 +79,7 @@ public sealed class Bme280Driver : IDisposable
         }
 
         var failure = TryMeasure(out var reading);
-        return failure == null && reading != null ? reading : Fail(SensorReading.Failed(failure ?? "no reading").WithModel(Model), nowUtc);
+        return failure == null ? reading! : Fail(SensorReading.Failed(failure).WithModel(Model), nowUtc);
     }
 
     public void Dispose() => CloseDevice();
