@@ -42,5 +42,8 @@ public sealed class RecordingBme280Log : IBme280Log
         Lines.Add("Sensor " + model + " found at " + address + " on I2C bus " + busId + ".");
 
     public void Faulted(string model, string status, double reprobeSeconds) =>
-        Lines.Add("Sensor " + model + ": " + status + "; probing again in " + reprobeSeconds + " s.");
+        Lines.Add("Sensor " + model + ": " + status + "; probing again in " + Seconds(reprobeSeconds) + " s.");
+
+    // Whole seconds as integers, so the expected lines do not depend on a runtime's double formatting.
+    private static string Seconds(double seconds) => seconds == (long)seconds ? ((long)seconds).ToString() : seconds.ToString();
 }
