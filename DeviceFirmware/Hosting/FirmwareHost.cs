@@ -5,6 +5,7 @@ using DeviceFirmware.Core.Shadow;
 using DeviceFirmware.Core.Sensors;
 using DeviceFirmware.Hardware;
 using System.Device.I2c;
+using DeviceFirmware.Core.Bme280;
 using DeviceFirmware.Hardware.Bme280;
 using DeviceFirmware.Hardware.Simulation;
 using DeviceFirmware.Mqtt;
