@@ -284,12 +284,8 @@ public sealed class ShadowMessageDecoder
                 return "true (boolean)";
             case JsonKind.False:
                 return "false (boolean)";
-            case JsonKind.Null:
-                return "null";
-            case JsonKind.Object:
-                return "an object";
             default:
-                return "an array";
+                return DescribeKind(value); // null, an object, an array: nothing to quote
         }
     }
 
