@@ -15,8 +15,8 @@ public sealed class NanoFrameworkMetadataTests
     // The fewest DeviceFirmware.* types each check assembly must hold, so that a check that
     // compiled nothing cannot pass. Raise them when NanoFrameworkCheck/PortableSources.props
     // switches to the whole core.
-    private const int MinimumCoreTypes = 1;
-    private const int MinimumCoreTestTypes = 2;
+    private const int MinimumCoreTypes = 10;
+    private const int MinimumCoreTestTypes = 12;
 
     [TestMethod]
     [DataRow("NanoFrameworkCheck.Core", MinimumCoreTypes)]
