@@ -216,6 +216,22 @@ public sealed class JsonReaderTests
     }
 
     [TestMethod]
+    public void The_depth_limit_itself_is_bounded_so_recursion_stays_small()
+    {
+        Assert.IsTrue(ThrowsOutOfRange(0));
+        Assert.IsTrue(ThrowsOutOfRange(JsonLimits.MostDepth + 1));
+        var deepest = new JsonLimits(1 << 20, JsonLimits.MostDepth);
+        byte[] json = new byte[JsonLimits.MostDepth * 2];
+        for (int i = 0; i < JsonLimits.MostDepth; i++)
+        {
+            json[i] = (byte)'[';
+            json[json.Length - 1 - i] = (byte)']';
+        }
+
+        Assert.AreEqual(1, JsonTestText.Parse(json, deepest).Count);
+    }
+
+    [TestMethod]
     public void Size_limit_counts_bytes_and_points_past_the_limit()
     {
         var limits = new JsonLimits(8, 4);
@@ -254,6 +270,19 @@ public sealed class JsonReaderTests
         Assert.IsTrue(JsonTestText.Parse("true").BooleanValue);
         Assert.IsFalse(JsonTestText.Parse("false").BooleanValue);
         Assert.IsTrue(JsonTestText.Parse("null").IsNull);
+    }
+
+    private static bool ThrowsOutOfRange(int depth)
+    {
+        try
+        {
+            var unused = new JsonLimits(100, depth);
+            return unused == null;
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return true;
+        }
     }
 
     private static bool Throws(TestAction action)
