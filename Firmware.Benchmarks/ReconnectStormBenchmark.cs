@@ -48,8 +48,8 @@ internal static class ReconnectStormBenchmark
             report.Console.WriteLine("storm: " + devices + " devices, full jitter ...");
             jitter = await RunOnceAsync(Path.Combine(folder, "jitter"), devices, connectRate, Random.Shared.NextDouble, report.Console).ConfigureAwait(false);
             report.Console.WriteLine("storm: " + devices + " devices, no jitter ...");
-            // ReconnectBackoff treats a draw of 1.0 as out of range (it falls back to 0, an immediate retry),
-            // so "always the cap" is the largest double below 1.
+            // "Always the cap": the largest double below 1 (ReconnectBackoff waits the whole cap for a draw
+            // of 1.0 or more, or NaN, too: a broken random source never means an immediate retry).
             lockstep = await RunOnceAsync(Path.Combine(folder, "lockstep"), devices, connectRate, () => Math.BitDecrement(1.0), report.Console).ConfigureAwait(false);
         }
         finally
@@ -61,7 +61,7 @@ internal static class ReconnectStormBenchmark
             devices.ToString("N0", CultureInfo.InvariantCulture) + " simulated devices (as in the fleet benchmark: the firmware's DeviceAgent + DeviceAgentService + MqttNetConnection over mutual TLS, one certificate each) online against LocalIotCore in its own process; then LocalIotCore is killed with SIGKILL and, " + Outage.TotalSeconds.ToString(CultureInfo.InvariantCulture) + " s later (the same outage in both runs), started again on the same ports and data folder (it is up once its ready banner is printed). " +
             "Every ConnectAsync call of every device is counted with its time (a counting wrapper around the real connection); second 0 is the kill. \"Back\" = every device's connected:true report accepted again.",
             "The firmware's real ReconnectBackoff through AgentSettings: minimum 1 s (the default), maximum shortened to " + BackoffMaximum.TotalSeconds.ToString(CultureInfo.InvariantCulture) + " s (default 120 s) and StableConnection to " + StableConnection.TotalSeconds.ToString(CultureInfo.InvariantCulture) + " s (default 30 s; the attempt counter resets after it) so a run stays short. " +
-            "Full jitter = the firmware's default random function (Random.Shared.NextDouble): delay uniform in [0, min(max, 1 s x 2^attempt)). No jitter = a function that always returns the largest double below 1, i.e. every device waits the whole cap, in lockstep (a function returning exactly 1.0 is out of ReconnectBackoff's range and becomes an immediate retry).");
+            "Full jitter = the firmware's default random function (Random.Shared.NextDouble): delay uniform in [0, min(max, 1 s x 2^attempt)). No jitter = a function that always returns the largest double below 1, i.e. every device waits the whole cap, in lockstep (ReconnectBackoff waits the cap for a draw of 1.0 or more, or NaN, as well).");
         report.Table(["backoff", "LocalIotCore up again", "connect attempts", "failed attempts", "peak attempts/s", "all back online"],
         [
             Totals("full jitter", jitter),
