@@ -32,7 +32,7 @@ internal static class Esp32SettingsFile
         var root = JsonReader.Parse(utf8, 0, utf8.Length, new JsonLimits(DeviceFiles.MaximumFileBytes, MaximumDepth), out JsonParseError? parseError);
         if (root == null || root.Kind != JsonKind.Object)
         {
-            error = DeviceFiles.Configuration + " is not a JSON object" + (parseError == null ? "" : ": " + parseError.Message);
+            error = DeviceFiles.Configuration + (parseError == null ? " is not a JSON object" : " is not valid JSON: " + parseError.Message);
             return null;
         }
 
@@ -53,6 +53,12 @@ internal static class Esp32SettingsFile
 
         var relay = Section(root, "Relay", p);
         s.RelayPin = Pin(relay, "Relay", "Pin", s.RelayPin, false, p);
+        if (IsStrappingPin(s.RelayPin))
+        {
+            p.Add("Relay:Pin = " + s.RelayPin.ToString() + " is an ESP32 strapping pin (0, 2, 5, 12, 15 set the boot mode and flash voltage at reset): a relay driver there can stop the board from booting or pulse the motor; use another GPIO, e.g. " + Esp32Settings.DefaultRelayPin.ToString());
+            s.RelayPin = Esp32Settings.DefaultRelayPin;
+        }
+
         s.RelayActiveLow = Flag(relay, "Relay", "ActiveLow", s.RelayActiveLow, p);
         s.PowerOnState = PowerOn(Text(relay, "Relay", "PowerOnState", AgentSettings.Name(s.PowerOnState), false, p), p);
         s.MinimumSwitchIntervalSeconds = Integer(relay, "Relay", "MinimumSwitchIntervalSeconds", s.MinimumSwitchIntervalSeconds, 0, 3600, p);
@@ -164,6 +170,8 @@ internal static class Esp32SettingsFile
 
         return pin;
     }
+
+    private static bool IsStrappingPin(int pin) => pin == 0 || pin == 2 || pin == 5 || pin == 12 || pin == 15;
 
     private static bool Flag(JsonValue? section, string sectionName, string key, bool fallback, Problems p)
     {

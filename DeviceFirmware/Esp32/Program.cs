@@ -42,6 +42,13 @@ public static class Program
             settings = Esp32SettingsFile.Load(out settingsError);
         }
 
+        if (relay.PinNumber != settings.RelayPin || relay.ActiveLow != settings.RelayActiveLow)
+        {
+            // The configuration arrived after boot and names another relay pin: hold that one off instead.
+            relay.Dispose();
+            relay = new RelayPin(gpio, settings.RelayPin, settings.RelayActiveLow);
+        }
+
         log.Info(SerialLog.HostCategory, "Thing " + settings.ThingName + ", endpoint " + settings.MqttEndpoint + ":" + settings.MqttPort.ToString() +
             ", Wi-Fi '" + settings.WifiSsid + "', power-on state " + AgentSettings.Name(settings.PowerOnState) + ".");
 

@@ -28,6 +28,8 @@ internal sealed class RelayPin : IDisposable
 
     public int PinNumber { get; }
 
+    public bool ActiveLow => _activeLow;
+
     /// <summary>"low" or "high": the level that keeps the motor off, for the boot log.</summary>
     public string OffLevelName => _activeLow ? "high" : "low";
 
