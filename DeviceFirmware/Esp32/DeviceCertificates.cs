@@ -6,8 +6,8 @@ namespace DeviceFirmware.Esp32;
 /// <summary>
 /// The root CA and the device certificate with its key, read from the device's flash
 /// (<see cref="DeviceFiles.RootCa"/>, <see cref="DeviceFiles.DeviceCertificate"/>,
-/// <see cref="DeviceFiles.PrivateKey"/>: the PEM files LocalIotCore mints or AWS hands out, uploaded
-/// with the Device Explorer). Read again for every connect attempt, so files uploaded after boot are
+/// <see cref="DeviceFiles.PrivateKey"/>: the PEM files LocalIotCore mints or AWS hands out, copied
+/// with nanoff --filedeployment). Read again for every connect attempt, so files uploaded after boot are
 /// used without a reset; while connected, M2Mqtt holds them (about 5 KB of heap with the parsed forms).
 /// </summary>
 internal static class DeviceCertificates

@@ -6,16 +6,16 @@ namespace DeviceFirmware.Esp32;
 /// <summary>
 /// The files the ESP32 keeps on its internal flash drive <c>I:\</c> (nanoFramework's file system in
 /// the flash partition the firmware image leaves free). The configuration and the three certificate
-/// files are put there with Visual Studio's Device Explorer (File explorer, upload) or with the
-/// nanoFramework extension for VS Code; the names match <c>certs/</c> and <c>appsettings.json</c> of
-/// the Raspberry Pi build, so the files LocalIotCore or AWS hand out can be copied as they are.
+/// files are copied there over USB with <c>nanoff --filedeployment</c> (docs/esp32.md). The
+/// device certificate and key keep the names of the Pi's <c>certs/</c>; the root CA is
+/// <c>root-ca.pem</c> whichever CA it is (Amazon Root CA 1, or LocalIotCore's local-root-ca.pem).
 /// Reads are bounded (a file larger than its limit is refused, not read into a heap it would fill);
 /// writes go to a temporary file first, then replace the old one.
 /// </summary>
 internal static class DeviceFiles
 {
     public const string Configuration = "I:\\device.json";
-    public const string RootCa = "I:\\AmazonRootCA1.pem";
+    public const string RootCa = "I:\\root-ca.pem";
     public const string DeviceCertificate = "I:\\device.pem.crt";
     public const string PrivateKey = "I:\\private.pem.key";
     public const string RelayState = "I:\\relay.state";

@@ -6,15 +6,17 @@ namespace DeviceFirmware.Esp32;
 
 /// <summary>
 /// The events waiting for the agent, posted from M2Mqtt's threads and the link worker, taken by the
-/// loop one at a time. A fixed ring: inbound MQTT messages may fill it only up to
-/// <see cref="Capacity"/> - <see cref="ReservedForControl"/>, so a flood of messages can never crowd
-/// out a connect result or a lost link. A message refused here is lost like one lost on the network;
-/// the log says so and the agent's shadow resync covers it.
+/// loop one at a time. A fixed ring: inbound MQTT messages may hold at most
+/// <see cref="Capacity"/> - <see cref="ReservedForControl"/> slots, so a flood of messages can never
+/// crowd out a connect result or a lost link, and the payloads waiting stay bounded (a shadow
+/// document is at most 8 KB of state plus its metadata). The loop handles a message in milliseconds,
+/// so the limit is reached only by a burst. A message refused here is lost like one lost on the
+/// network; the log says so, and the agent's /get after the next reconnect or its next delta covers it.
 /// </summary>
 internal sealed class EventInbox
 {
-    public const int Capacity = 24;
-    public const int ReservedForControl = 8;
+    public const int Capacity = 16;
+    public const int ReservedForControl = 12;
 
     private readonly object _gate = new object();
     private readonly AutoResetEvent _posted = new AutoResetEvent(false);

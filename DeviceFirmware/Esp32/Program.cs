@@ -37,7 +37,7 @@ public static class Program
         {
             // Without a thing name, endpoint and Wi-Fi there is nothing to run; the relay stays off.
             log.Error(SerialLog.HostCategory, (settingsError ?? "The configuration cannot be read") +
-                " Upload a corrected file with the Device Explorer; trying again in 60 s.");
+                " Copy a corrected file with nanoff --filedeployment (docs/esp32.md); trying again in 60 s.");
             Thread.Sleep(ConfigurationRetryMilliseconds);
             settings = Esp32SettingsFile.Load(out settingsError);
         }
