@@ -97,7 +97,7 @@ internal sealed class Esp32Host
             _actions.Clear();
             if (agentEvent is ConnectSucceeded)
             {
-                _heap.Report("connected");
+                _heap.Report("after connect");
             }
         }
     }

@@ -100,7 +100,7 @@ internal sealed class LinkWorker : ILinkListener
             _flushEpoch = -1;
         }
 
-        _log.Warn(SerialLog.MqttCategory, "Connection lost: " + reason);
+        _log.Warn(SerialLog.MqttCategory, "Connection to " + _link.Where + " lost: " + reason);
         _inbox.Post(new ConnectionLost(reason));
     }
 
@@ -229,6 +229,7 @@ internal sealed class LinkWorker : ILinkListener
             return;
         }
 
+        _link.Drop(); // a connection the agent no longer counts on (there should be none) goes first
         string? failure = _link.Connect(rootCa!, device!);
         _inbox.Post(failure == null ? new ConnectSucceeded() : new ConnectFailed(failure));
     }
@@ -272,6 +273,7 @@ internal sealed class LinkWorker : ILinkListener
 
         if (wasConnected)
         {
+            _log.Warn(SerialLog.MqttCategory, "Connection to " + _link.Where + " lost: " + reason);
             _inbox.Post(new ConnectionLost(reason));
         }
     }

@@ -53,6 +53,9 @@ internal sealed class M2MqttLink
         _listener = listener;
     }
 
+    /// <summary>host:port, as the log names the broker.</summary>
+    public string Where => _settings.MqttEndpoint + ":" + _settings.MqttPort.ToString();
+
     public bool IsConnected
     {
         get
@@ -67,7 +70,7 @@ internal sealed class M2MqttLink
     /// <summary>One connect attempt; null on success, else the reason for the operator.</summary>
     public string? Connect(X509Certificate rootCa, X509Certificate2 device)
     {
-        string where = _settings.MqttEndpoint + ":" + _settings.MqttPort.ToString();
+        string where = Where;
         MqttClient client;
         try
         {
@@ -204,7 +207,7 @@ internal sealed class M2MqttLink
         }
 
         CloseQuietly(client);
-        _log.Info(SerialLog.MqttCategory, "Disconnected cleanly from " + _settings.MqttEndpoint + ":" + _settings.MqttPort.ToString() + ".");
+        _log.Info(SerialLog.MqttCategory, "Disconnected cleanly from " + Where + ".");
     }
 
     /// <summary>Closes the socket without DISCONNECT: the broker will (rightly) publish the Last Will.</summary>
