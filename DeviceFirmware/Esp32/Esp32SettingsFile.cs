@@ -1,0 +1,222 @@
+using System;
+using DeviceFirmware.Core.Agent;
+using DeviceFirmware.Core.Json;
+
+namespace DeviceFirmware.Esp32;
+
+/// <summary>
+/// Reads <see cref="DeviceFiles.Configuration"/> with the core's JSON reader (bounded, refuses
+/// duplicate keys, reports the byte offset of a syntax error) rather than nanoFramework.Json, whose
+/// reflection-based deserializer has neither limits nor positions and would add an assembly the
+/// shadow path does not need. Every problem is collected, so one boot shows them all.
+/// </summary>
+internal static class Esp32SettingsFile
+{
+    private const int MaximumDepth = 4;
+
+    /// <summary>The settings, or null with <paramref name="error"/> listing what is wrong.</summary>
+    public static Esp32Settings? Load(out string? error)
+    {
+        var bytes = DeviceFiles.Read(DeviceFiles.Configuration, false, out string? failure);
+        if (bytes == null)
+        {
+            error = failure;
+            return null;
+        }
+
+        return Parse(bytes, out error);
+    }
+
+    public static Esp32Settings? Parse(byte[] utf8, out string? error)
+    {
+        var root = JsonReader.Parse(utf8, 0, utf8.Length, new JsonLimits(DeviceFiles.MaximumFileBytes, MaximumDepth), out JsonParseError? parseError);
+        if (root == null || root.Kind != JsonKind.Object)
+        {
+            error = DeviceFiles.Configuration + (parseError == null ? " is not a JSON object" : " is not valid JSON: " + parseError.Message);
+            return null;
+        }
+
+        var p = new Problems();
+        var s = new Esp32Settings();
+        var device = Section(root, "Device", p);
+        s.ThingName = Text(device, "Device", "ThingName", "", true, p);
+
+        var wifi = Section(root, "Wifi", p);
+        s.WifiSsid = Text(wifi, "Wifi", "Ssid", "", true, p);
+        s.WifiPassword = Text(wifi, "Wifi", "Password", "", false, p);
+
+        var mqtt = Section(root, "Mqtt", p);
+        s.MqttEndpoint = Text(mqtt, "Mqtt", "Endpoint", "", true, p);
+        s.MqttPort = Integer(mqtt, "Mqtt", "Port", s.MqttPort, 1, 65535, p);
+        s.KeepAliveSeconds = Integer(mqtt, "Mqtt", "KeepAliveSeconds", s.KeepAliveSeconds, Esp32Settings.MinimumKeepAliveSeconds, Esp32Settings.MaximumKeepAliveSeconds, p);
+        s.AcknowledgeTimeoutSeconds = Integer(mqtt, "Mqtt", "ConnectTimeoutSeconds", s.AcknowledgeTimeoutSeconds, 1, Esp32Settings.MaximumAcknowledgeTimeoutSeconds, p);
+
+        var relay = Section(root, "Relay", p);
+        s.RelayPin = Pin(relay, "Relay", "Pin", s.RelayPin, false, p);
+        if (IsStrappingPin(s.RelayPin))
+        {
+            p.Add("Relay:Pin = " + s.RelayPin.ToString() + " is an ESP32 strapping pin (0, 2, 5, 12, 15 set the boot mode and flash voltage at reset): a relay driver there can stop the board from booting or pulse the motor; use another GPIO, e.g. " + Esp32Settings.DefaultRelayPin.ToString());
+            s.RelayPin = Esp32Settings.DefaultRelayPin;
+        }
+
+        s.RelayActiveLow = Flag(relay, "Relay", "ActiveLow", s.RelayActiveLow, p);
+        s.PowerOnState = PowerOn(Text(relay, "Relay", "PowerOnState", AgentSettings.Name(s.PowerOnState), false, p), p);
+        s.MinimumSwitchIntervalSeconds = Integer(relay, "Relay", "MinimumSwitchIntervalSeconds", s.MinimumSwitchIntervalSeconds, 0, 3600, p);
+
+        var telemetry = Section(root, "Telemetry", p);
+        s.TelemetryIntervalSeconds = Integer(telemetry, "Telemetry", "IntervalSeconds", s.TelemetryIntervalSeconds,
+            AgentSettings.MinimumTelemetryIntervalSeconds, AgentSettings.MaximumTelemetryIntervalSeconds, p);
+        s.OutboxCapacity = Integer(telemetry, "Telemetry", "OutboxCapacity", s.OutboxCapacity, 1, Esp32Settings.MaximumOutboxCapacity, p);
+
+        var reconnect = Section(root, "Reconnect", p);
+        s.ReconnectMinimumSeconds = Integer(reconnect, "Reconnect", "MinimumSeconds", s.ReconnectMinimumSeconds, 1, 3600, p);
+        s.ReconnectMaximumSeconds = Integer(reconnect, "Reconnect", "MaximumSeconds", s.ReconnectMaximumSeconds, s.ReconnectMinimumSeconds, 86400, p);
+        s.ReconnectStableSeconds = Integer(reconnect, "Reconnect", "StableSeconds", s.ReconnectStableSeconds, 1, 86400, p);
+
+        var bme = Section(root, "Bme280", p);
+        s.I2cBusId = Integer(bme, "Bme280", "BusId", s.I2cBusId, 1, 2, p);
+        s.SdaPin = Pin(bme, "Bme280", "SdaPin", s.SdaPin, false, p);
+        s.SclPin = Pin(bme, "Bme280", "SclPin", s.SclPin, false, p);
+        s.Bme280Address = Integer(bme, "Bme280", "Address", s.Bme280Address, 0x76, 0x77, p);
+
+        var sntp = Section(root, "Sntp", p);
+        s.SntpServer = Text(sntp, "Sntp", "Server", "", false, p);
+
+        var logging = Section(root, "Logging", p);
+        s.Verbose = Flag(logging, "Logging", "Verbose", s.Verbose, p);
+        s.SerialTxPin = Pin(logging, "Logging", "SerialTxPin", s.SerialTxPin, true, p);
+
+        if (s.RelayPin == s.SdaPin || s.RelayPin == s.SclPin || (s.SerialTxPin >= 0 && (s.SerialTxPin == s.RelayPin || s.SerialTxPin == s.SdaPin || s.SerialTxPin == s.SclPin)))
+        {
+            p.Add("Relay:Pin, Bme280:SdaPin, Bme280:SclPin and Logging:SerialTxPin must be different GPIOs");
+        }
+
+        error = p.Text;
+        return error == null ? s : null;
+    }
+
+    private static JsonValue? Section(JsonValue root, string name, Problems p)
+    {
+        var section = root.Find(name);
+        if (section != null && section.Kind != JsonKind.Object)
+        {
+            p.Add(name + " must be an object");
+            return null;
+        }
+
+        return section;
+    }
+
+    private static string Text(JsonValue? section, string sectionName, string key, string fallback, bool required, Problems p)
+    {
+        var value = section == null ? null : section.Find(key);
+        if (value == null || value.IsNull)
+        {
+            if (required)
+            {
+                p.Add(sectionName + ":" + key + " is required");
+            }
+
+            return fallback;
+        }
+
+        if (value.Kind != JsonKind.String)
+        {
+            p.Add(sectionName + ":" + key + " must be a string");
+            return fallback;
+        }
+
+        string text = value.StringValue;
+        if (required && text.Trim().Length == 0)
+        {
+            p.Add(sectionName + ":" + key + " must not be empty");
+        }
+
+        return text;
+    }
+
+    private static int Integer(JsonValue? section, string sectionName, string key, int fallback, int minimum, int maximum, Problems p)
+    {
+        var value = section == null ? null : section.Find(key);
+        if (value == null || value.IsNull)
+        {
+            return fallback;
+        }
+
+        if (value.Kind != JsonKind.Integer || value.IntegerValue < minimum || value.IntegerValue > maximum)
+        {
+            p.Add(sectionName + ":" + key + " must be a whole number from " + minimum.ToString() + " to " + maximum.ToString());
+            return fallback;
+        }
+
+        return (int)value.IntegerValue;
+    }
+
+    /// <summary>A GPIO the ESP32 can drive (-1: none, where the key allows it): not the flash pins
+    /// 6-11, not an input-only pin 34-39.</summary>
+    private static int Pin(JsonValue? section, string sectionName, string key, int fallback, bool optional, Problems p)
+    {
+        int pin = Integer(section, sectionName, key, fallback, optional ? -1 : 0, 39, p);
+        if (pin == -1)
+        {
+            return pin;
+        }
+
+        if ((pin >= 6 && pin <= 11) || pin >= 34)
+        {
+            p.Add(sectionName + ":" + key + " = " + pin.ToString() + " cannot be used: GPIO 6-11 are the SPI flash, GPIO 34-39 are inputs only");
+            return fallback;
+        }
+
+        return pin;
+    }
+
+    private static bool IsStrappingPin(int pin) => pin == 0 || pin == 2 || pin == 5 || pin == 12 || pin == 15;
+
+    private static bool Flag(JsonValue? section, string sectionName, string key, bool fallback, Problems p)
+    {
+        var value = section == null ? null : section.Find(key);
+        if (value == null || value.IsNull)
+        {
+            return fallback;
+        }
+
+        if (value.Kind != JsonKind.True && value.Kind != JsonKind.False)
+        {
+            p.Add(sectionName + ":" + key + " must be true or false");
+            return fallback;
+        }
+
+        return value.Kind == JsonKind.True;
+    }
+
+    private static PowerOnState PowerOn(string text, Problems p)
+    {
+        if (text == AgentSettings.Name(PowerOnState.Last))
+        {
+            return PowerOnState.Last;
+        }
+
+        if (text == AgentSettings.Name(PowerOnState.Desired))
+        {
+            return PowerOnState.Desired;
+        }
+
+        if (text != AgentSettings.Name(PowerOnState.Off))
+        {
+            p.Add("Relay:PowerOnState must be Off, Last or Desired");
+        }
+
+        return PowerOnState.Off;
+    }
+
+    /// <summary>The problems found so far, joined for one log line.</summary>
+    private sealed class Problems
+    {
+        private string? _text;
+
+        public string? Text => _text == null ? null : DeviceFiles.Configuration + ": " + _text + ".";
+
+        public void Add(string problem) => _text = _text == null ? problem : _text + "; " + problem;
+    }
+}
