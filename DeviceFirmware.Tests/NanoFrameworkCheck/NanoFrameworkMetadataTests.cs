@@ -17,10 +17,12 @@ public sealed class NanoFrameworkMetadataTests
     // with its portable tests 142, when these were set.
     private const int MinimumCoreTypes = 100;
     private const int MinimumCoreTestTypes = 130;
+    private const int MinimumEsp32Types = 150;
 
     [TestMethod]
     [DataRow("NanoFrameworkCheck.Core", MinimumCoreTypes)]
     [DataRow("NanoFrameworkCheck.CoreTests", MinimumCoreTestTypes)]
+    [DataRow("NanoFrameworkCheck.Esp32", MinimumEsp32Types)]
     public void Check_assembly_holds_no_generics_and_no_tuples(string assemblyName, int minimumTypes)
     {
         using var pe = OpenCheckAssembly(assemblyName);
@@ -35,6 +37,7 @@ public sealed class NanoFrameworkMetadataTests
     [TestMethod]
     [DataRow("NanoFrameworkCheck.Core")]
     [DataRow("NanoFrameworkCheck.CoreTests")]
+    [DataRow("NanoFrameworkCheck.Esp32")]
     public void Check_assembly_references_nanoFramework_mscorlib_alone(string assemblyName)
     {
         using var pe = OpenCheckAssembly(assemblyName);
