@@ -17,7 +17,7 @@ public sealed class NanoFrameworkMetadataTests
     // with its portable tests 142, when these were set.
     private const int MinimumCoreTypes = 100;
     private const int MinimumCoreTestTypes = 130;
-    private const int MinimumEsp32Types = 150;
+    private const int MinimumEsp32Types = 120;
 
     [TestMethod]
     [DataRow("NanoFrameworkCheck.Core", MinimumCoreTypes)]
