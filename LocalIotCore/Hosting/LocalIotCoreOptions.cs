@@ -15,7 +15,11 @@ public sealed class LocalIotCoreOptions
     /// <summary>HTTP API; 0 = a free port.</summary>
     public int HttpPort { get; set; } = DefaultHttpPort;
 
-    public IPAddress BindAddress { get; set; } = IPAddress.Loopback;
+    /// <summary>Where every listener (TLS MQTT, plain MQTT, HTTP) binds; null = loopback on both address families (127.0.0.1 and ::1).</summary>
+    public IPAddress? BindAddress { get; set; }
+
+    /// <summary>The MQTT listeners' TLS handshake and CONNECT deadlines.</summary>
+    public Broker.ListenerLimits MqttLimits { get; set; } = new();
 
     /// <summary>Plain (no TLS) loopback listener for application clients; null = off (explicit opt-in).</summary>
     public int? PlainApplicationPort { get; set; }

@@ -186,7 +186,7 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
             var caCopy = X509CertificateLoader.LoadCertificate(Authority.Certificate.RawData);
             _disposables.Add(caCopy);
             _broker = new IotBroker(
-                new IotBrokerOptions { BindAddress = Options.BindAddress, TlsPort = Options.MqttPort, PlainPort = Options.PlainApplicationPort, ApplicationNames = Options.ApplicationNames },
+                new IotBrokerOptions { BindAddress = Options.BindAddress, Limits = Options.MqttLimits, TlsPort = Options.MqttPort, PlainPort = Options.PlainApplicationPort, ApplicationNames = Options.ApplicationNames },
                 tlsCertificate, caCopy, router, Connections, time, loggers.CreateLogger("LocalIotCore.Broker"));
             await _broker.StartAsync().ConfigureAwait(false);
             publish = _broker.PublishAsync;
@@ -202,7 +202,18 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         // stops this server when it is time (the firmware's host only after its own clean shutdown),
         // so the HTTP API must not listen to the console (ConsoleLifetime) by itself.
         builder.Services.AddSingleton<IHostLifetime, OwnerControlledLifetime>();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(Options.BindAddress, Options.HttpPort));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            if (Options.BindAddress is IPAddress bind)
+            {
+                kestrel.Listen(bind, Options.HttpPort);
+            }
+            else
+            {
+                // Loopback on both families. Kestrel's ListenLocalhost takes no port 0, so a free port is picked first.
+                kestrel.ListenLocalhost(Options.HttpPort == 0 ? FreeTcpPort.Next() : Options.HttpPort);
+            }
+        });
         _http = builder.Build();
         HttpApi.Map(_http, router, publish, Connections, Notifier);
         DashboardEndpoints.Map(_http, Feed, Telemetry, Connections, time);
