@@ -11,23 +11,15 @@ namespace LocalIotCore.Tests.Broker;
 [TestClass]
 public sealed class ServiceTopicPolicyTests
 {
-    private string _folder = "";
-    private LocalIotCoreServer _server = null!;
+    private CloudInFolder _cloud = null!;
+
+    private LocalIotCoreServer Server => _cloud.Server;
 
     [TestInitialize]
-    public async Task Init()
-    {
-        _folder = Path.Combine(Path.GetTempPath(), "localiotcore-service-topics-" + Guid.NewGuid().ToString("N"));
-        _server = await LocalIotCoreServer.StartAsync(new LocalIotCoreOptions { DataDirectory = _folder, MqttPort = 0, HttpPort = 0, PlainApplicationPort = 0 });
-    }
+    public async Task Init() => _cloud = await CloudInFolder.StartAsync("service-topics");
 
     [TestCleanup]
-    public async Task Cleanup()
-    {
-        await _server.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_folder, recursive: true);
-    }
+    public async Task Cleanup() => await _cloud.DisposeAsync();
 
     [TestMethod]
     [DataRow("device", "$aws/things/pump-1/shadow/update/delta")]
@@ -46,12 +38,12 @@ public sealed class ServiceTopicPolicyTests
     [DataRow("plain port", "$aws/events/presence/connected/pump-1")]
     public async Task Nobody_but_LocalIotCore_publishes_on_a_service_topic(string who, string topic)
     {
-        await using var observer = await TestClient.ApplicationAsync(_server.PlainApplicationPort!.Value, topic);
+        await using var observer = await TestClient.ApplicationAsync(Server.PlainApplicationPort!.Value, topic);
         await using var publisher = who switch
         {
-            "device" => await TestClient.DeviceAsync(_server.Authority, _server.MqttPort, "pump-1"),
-            "app certificate" => await TestClient.DeviceAsync(_server.Authority, _server.MqttPort, "app", clientId: "dashboard-1"),
-            _ => await TestClient.ApplicationAsync(_server.PlainApplicationPort!.Value),
+            "device" => await TestClient.DeviceAsync(Server.Authority, Server.MqttPort, "pump-1"),
+            "app certificate" => await TestClient.DeviceAsync(Server.Authority, Server.MqttPort, "app", clientId: "dashboard-1"),
+            _ => await TestClient.ApplicationAsync(Server.PlainApplicationPort!.Value),
         };
         try
         {
@@ -64,7 +56,7 @@ public sealed class ServiceTopicPolicyTests
 
         await publisher.Disconnected.Task.WaitAsync(TestClient.Patience);
         // LocalIotCore itself still may: its message is the first the observer sees there.
-        await _server.PublishAsync([new LocalIotCore.Shadows.ShadowMessage(topic, "{\"marker\":true}"u8.ToArray())]);
+        await Server.PublishAsync([new LocalIotCore.Shadows.ShadowMessage(topic, "{\"marker\":true}"u8.ToArray())]);
         Assert.AreEqual("{\"marker\":true}", (await observer.NextAsync(topic)).Payload);
     }
 
