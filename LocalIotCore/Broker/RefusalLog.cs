@@ -27,9 +27,10 @@ public sealed class RefusalLog(ILogger log, TimeProvider time, TimeSpan window)
     public static readonly TimeSpan DefaultWindow = TimeSpan.FromSeconds(10);
 
     private readonly Lock _gate = new();
-    private readonly Dictionary<RefusalKind, (long LastTicks, int Suppressed)> _kinds = [];
+    private readonly Dictionary<RefusalKind, (long LastTimestamp, int Suppressed)> _kinds = [];
+    private readonly Dictionary<RefusalKind, int> _counts = [];
 
-    /// <summary>Refusals of each kind so far (logged or not).</summary>
+    /// <summary>Refusals of this kind so far (logged or not).</summary>
     public int Count(RefusalKind kind)
     {
         lock (_gate)
@@ -37,8 +38,6 @@ public sealed class RefusalLog(ILogger log, TimeProvider time, TimeSpan window)
             return _counts.GetValueOrDefault(kind);
         }
     }
-
-    private readonly Dictionary<RefusalKind, int> _counts = [];
 
     public void Refused(RefusalKind kind, string what)
     {
@@ -48,9 +47,9 @@ public sealed class RefusalLog(ILogger log, TimeProvider time, TimeSpan window)
         {
             _counts[kind] = _counts.GetValueOrDefault(kind) + 1;
             var now = time.GetTimestamp();
-            if (_kinds.TryGetValue(kind, out var last) && time.GetElapsedTime(last.LastTicks, now) < window)
+            if (_kinds.TryGetValue(kind, out var last) && time.GetElapsedTime(last.LastTimestamp, now) < window)
             {
-                _kinds[kind] = (last.LastTicks, last.Suppressed + 1);
+                _kinds[kind] = (last.LastTimestamp, last.Suppressed + 1);
                 return;
             }
 
