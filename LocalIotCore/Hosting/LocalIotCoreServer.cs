@@ -34,11 +34,15 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
     private WebApplication? _http;
     private HttpClient? _webhookClient;
 
+    /// <summary>HTTP connections open at once; Kestrel closes more as soon as it accepts them.</summary>
+    public const int MaximumHttpConnections = 1000;
+
     private LocalIotCoreServer(LocalIotCoreOptions options, LocalCertificateAuthority authority)
     {
         Options = options;
         Authority = authority;
         DataDirectory = Path.GetFullPath(options.DataDirectory);
+        Feed = new LiveFeed(options.LivePagesMaximum) { WriteDeadline = options.LivePageWriteDeadline };
     }
 
     public LocalIotCoreOptions Options { get; }
@@ -65,7 +69,7 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
     public TelemetryHistory Telemetry { get; private set; } = null!;
 
     /// <summary>What every open dashboard page hears.</summary>
-    public LiveFeed Feed { get; } = new();
+    public LiveFeed Feed { get; }
 
     /// <summary>The dashboard's address (the HTTP host's root).</summary>
     public string DashboardUrl => "http://127.0.0.1:" + HttpPort + "/";
@@ -204,6 +208,9 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         builder.Services.AddSingleton<IHostLifetime, OwnerControlledLifetime>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            // Connections that are never finished (a page that stopped reading, a client that never sends
+            // its request) must not use up the process's file descriptors, which the MQTT listeners share.
+            kestrel.Limits.MaxConcurrentConnections = MaximumHttpConnections;
             if (Options.BindAddress is IPAddress bind)
             {
                 kestrel.Listen(bind, Options.HttpPort);
