@@ -55,6 +55,7 @@ internal sealed class MqttListener : IMqttServerAdapter
     private readonly CancellationTokenSource _stop = new();
     private MqttServerOptions? _options;
     private IMqttNetLogger _logger = MqttNetNullLogger.Instance;
+    private int _stopped;
 
     public MqttListener(IReadOnlyList<IPAddress> addresses, int? tlsPort, int? plainPort, X509Certificate2 serverCertificate, RemoteCertificateValidationCallback validateClient, ListenerLimits limits, RefusalLog refusals, TimeProvider time)
     {
@@ -111,6 +112,11 @@ internal sealed class MqttListener : IMqttServerAdapter
 
     public Task StopAsync()
     {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return Task.CompletedTask;
+        }
+
         _stop.Cancel();
         lock (_sockets)
         {
@@ -125,11 +131,7 @@ internal sealed class MqttListener : IMqttServerAdapter
         return Task.CompletedTask;
     }
 
-    public void Dispose()
-    {
-        StopAsync().GetAwaiter().GetResult();
-        _stop.Dispose();
-    }
+    public void Dispose() => StopAsync().GetAwaiter().GetResult();
 
     /// <summary>Binds the port on every address (port 0: one free port, the same on each) and starts accepting.</summary>
     private int Listen(int requestedPort, bool isTls)
