@@ -72,6 +72,7 @@ public sealed class StalledPagesTests
         // Changes until the page's buffers are full and a write waits past the deadline.
         var dropped = log.WaitForAsync(line => line.Contains("dropped: a write did not complete", StringComparison.Ordinal), TimeSpan.FromMinutes(2));
         var pad = new string('x', 6000);
+        // About 2,000 changes (12 MB) fill the page's buffers here; 20,000 leave room for other machines.
         for (var i = 0; i < 20_000 && !dropped.IsCompleted; i++)
         {
             await device.PublishAsync("$aws/things/pump-1/shadow/update", "{\"state\":{\"reported\":{\"i\":" + i + ",\"pad\":\"" + pad + "\"}}}");

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -104,6 +105,13 @@ public static class DashboardEndpoints
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        // The feed's own write deadline decides when a page has stopped reading (WriteTextAsync), not
+        // Kestrel's minimum data rate, which would end a stalled page at a time of its own, unlogged.
+        if (context.Features.Get<IHttpMinResponseDataRateFeature>() is { } rate)
+        {
+            rate.MinDataRate = null;
+        }
+
         var aborted = context.RequestAborted;
         try
         {
