@@ -65,9 +65,6 @@ public sealed class IotBroker : IAsyncDisposable
 
     public int? PlainPort => _listener.PlainPort;
 
-    /// <summary>Every address and port the broker listens on (after <see cref="StartAsync"/>).</summary>
-    public IReadOnlyList<IPEndPoint> LocalEndPoints => _listener.LocalEndPoints;
-
     /// <summary>What was refused, logged at most once per kind per window.</summary>
     public RefusalLog Refusals { get; }
 
@@ -196,12 +193,12 @@ public sealed class IotBroker : IAsyncDisposable
         {
             // AWS closes the connection of a client that publishes where its policy does not allow, or
             // more than its message size limit.
-            var denied = payload.Length > ListenerLimits.MaximumPayloadBytes
+            (RefusalKind Kind, string? Reason) denied = payload.Length > ListenerLimits.MaximumPayloadBytes
                 ? (RefusalKind.OversizedPacket, "a message of " + payload.Length + " bytes on '" + topic + "' is larger than the " + ListenerLimits.MaximumPayloadBytes + "-byte limit")
                 : TopicPolicy.DenyPublish(identity, topic) is string reason ? (RefusalKind.PublishRefused, reason) : default;
-            if (denied.Item2 is not null)
+            if (denied.Reason is not null)
             {
-                Refusals.Refused(denied.Item1, "publish from '" + e.ClientId + "' refused and connection closed: " + denied.Item2);
+                Refusals.Refused(denied.Kind, "publish from '" + e.ClientId + "' refused and connection closed: " + denied.Reason);
                 e.ProcessPublish = false;
                 e.CloseConnection = true;
                 return;

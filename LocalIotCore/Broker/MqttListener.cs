@@ -75,24 +75,6 @@ internal sealed class MqttListener : IMqttServerAdapter
 
     public int? PlainPort { get; private set; }
 
-    /// <summary>Every address and port listened on.</summary>
-    public IReadOnlyList<IPEndPoint> LocalEndPoints
-    {
-        get
-        {
-            lock (_sockets)
-            {
-                var endpoints = new List<IPEndPoint>(_sockets.Count);
-                foreach (var socket in _sockets)
-                {
-                    endpoints.Add((IPEndPoint)socket.LocalEndPoint!);
-                }
-
-                return endpoints;
-            }
-        }
-    }
-
     public Task StartAsync(MqttServerOptions options, IMqttNetLogger logger)
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
