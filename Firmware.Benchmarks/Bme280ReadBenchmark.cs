@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using DeviceFirmware.Core.Sensors;
 using DeviceFirmware.Hardware;
+using DeviceFirmware.Core.Bme280;
 using DeviceFirmware.Hardware.Bme280;
 using DeviceFirmware.Hardware.Simulation;
 using Microsoft.Extensions.Time.Testing;

@@ -44,6 +44,15 @@ public sealed class AgainstMosquittoTests
     }
 
     [TestMethod]
+    public async Task Forged_delta_versions_neither_move_the_relay_nor_lock_out_real_commands()
+    {
+        // mosquitto's ACL lets an application publish on a thing's delta topic (AWS and LocalIotCore
+        // let only the shadow service): the firmware itself must not trust what it cannot check.
+        await using var rig = await Rig.StartAsync(Mosquitto);
+        await Scenarios.ForgedDeltaVersionsLockNothingOut(rig);
+    }
+
+    [TestMethod]
     public async Task An_idle_device_in_a_blackhole_is_caught_by_keep_alive_on_both_sides()
     {
         await using var rig = await Rig.StartAsync(Mosquitto);

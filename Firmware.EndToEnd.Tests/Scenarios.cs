@@ -147,6 +147,40 @@ internal static class Scenarios
         Assert.AreEqual(0, rig.FirmwareCrashes);
     }
 
+    /// <summary>
+    /// 5. Forged deltas straight onto the device's delta topic (a broker that lets any client publish
+    /// there, as mosquitto with a plain ACL does): the 2^63-1 version, one that does not fit 64 bits and
+    /// a thousand with versions from 100000 move nothing and pin nothing; the next real command is obeyed.
+    /// </summary>
+    public static async Task ForgedDeltaVersionsLockNothingOut(Rig rig)
+    {
+        var firmware = rig.StartFirmware();
+        await rig.WaitForFirmwareOnlineAsync(Patience);
+        await firmware.WaitForLineAsync(Rig.IsShadowFetchedLine, Patience, "the start-up /get answered");
+        var delta = "$aws/things/" + rig.Options.Thing + "/shadow/update/delta";
+        await rig.Telemetry.PublishAsync(delta, System.Text.Encoding.UTF8.GetBytes("{\"state\":{\"MOTOR\":\"ON\"},\"version\":9223372036854775808}"));
+        // Before the next one: the shadow answer that one makes the firmware fetch clears errors.message.
+        await rig.Until(async () => ((string?)Errors(await rig.Shadow.ReportedAsync())?["message"])?.Contains("is not a positive 64-bit integer", StringComparison.Ordinal) == true, Patience, "reported.errors.message for the version that does not fit");
+        await rig.Telemetry.PublishAsync(delta, System.Text.Encoding.UTF8.GetBytes("{\"state\":{\"MOTOR\":\"ON\"},\"version\":9223372036854775807}"));
+        for (var i = 0; i < 1000; i++)
+        {
+            await rig.Telemetry.PublishAsync(delta, System.Text.Encoding.UTF8.GetBytes("{\"state\":{\"MOTOR\":\"" + (i % 2 == 0 ? "ON" : "OFF") + "\"},\"version\":" + (100_000 + i) + "}"));
+        }
+
+        // A real command after them: once it is applied, every forged delta before it was handled.
+        var watch = Stopwatch.StartNew();
+        await Desire(rig, "{\"MOTOR\":\"ON\"}");
+        await rig.Until(() => MotorApplied(rig, on: true), Patience, "the real command after the forged deltas");
+        var obeyedAfter = watch.Elapsed;
+        Assert.AreEqual(1, rig.RelayActuations, "only the real command moved the relay");
+        await Desire(rig, "{\"MOTOR\":\"OFF\"}");
+        await rig.Until(() => MotorApplied(rig, on: false), Patience, "the next real command");
+        Assert.AreEqual(2, rig.RelayActuations);
+        Assert.IsTrue(rig.FirmwareRunning);
+        Assert.AreEqual(0, rig.FirmwareCrashes);
+        Assert.IsTrue(obeyedAfter < TimeSpan.FromSeconds(10), "obeyed within the usual bound, not after a re-fetch timeout (" + obeyedAfter + ")");
+    }
+
     public static async Task Desire(Rig rig, string desiredJson)
     {
         var (status, body) = await rig.Shadow.DesireAsync(desiredJson);

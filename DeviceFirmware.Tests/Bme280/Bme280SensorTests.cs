@@ -1,10 +1,19 @@
-using DeviceFirmware.Hardware;
+using System.Device.I2c;
+using DeviceFirmware.Core.Bme280;
+using DeviceFirmware.Core.Sensors;
 using DeviceFirmware.Hardware.Bme280;
 using DeviceFirmware.Hardware.Simulation;
+using DeviceFirmware.Tests.Core.Bme280;
 using Microsoft.Extensions.Time.Testing;
 
 namespace DeviceFirmware.Tests.Bme280;
 
+/// <summary>
+/// The Pi host's sensor: the portable driver through the <see cref="I2cRegisterBus"/> adapter, on the
+/// register-level <see cref="SimulatedBme280"/> (an <see cref="I2cDevice"/>) and a fake
+/// <see cref="TimeProvider"/>. The driver's own sequencing and faults are tested portably in
+/// DeviceFirmware.Tests/Core/Bme280.
+/// </summary>
 [TestClass]
 public sealed class Bme280SensorTests
 {
@@ -49,7 +58,7 @@ public sealed class Bme280SensorTests
     [TestMethod]
     public void Round_trip_from_simulator_targets_within_the_compensation_resolution()
     {
-        foreach (var calibration in Bme280CompensationTests.CalibrationSets)
+        foreach (var calibration in Bme280TestData.CalibrationSets())
         {
             var (sensor, chip) = Create(calibration: calibration);
             foreach (var (t, h, p) in new[] { (21.5, 45.0, 1013.25), (-12.34, 80.5, 950.0), (38.9, 12.25, 1050.75), (0.0, 99.0, 700.0) })
@@ -58,10 +67,10 @@ public sealed class Bme280SensorTests
                 chip.TargetHumidityPercent = h;
                 chip.TargetPressureHectopascals = p;
                 var reading = sensor.Read();
-                Assert.AreEqual(t, reading.TemperatureCelsius!.Value, 0.01, "temperature");
-                Assert.AreEqual(h, reading.HumidityPercent!.Value, 0.01, "humidity");
-                Assert.AreEqual(p, reading.PressureHectopascals!.Value, 0.01, "pressure");
-                Assert.IsNotNull(reading.DewPointCelsius);
+                Assert.AreEqual(t, reading.TemperatureCelsius, 0.01, "temperature");
+                Assert.AreEqual(h, reading.HumidityPercent, 0.01, "humidity");
+                Assert.AreEqual(p, reading.PressureHectopascals, 0.01, "pressure");
+                Assert.IsTrue(reading.HasDewPoint);
             }
         }
     }
@@ -74,10 +83,10 @@ public sealed class Bme280SensorTests
         Assert.AreEqual(SensorHealth.Ok, reading.Health, reading.Status);
         Assert.AreEqual("BMP280", reading.Model);
         Assert.AreEqual("BMP280", sensor.Model);
-        Assert.IsNull(reading.HumidityPercent);
-        Assert.IsNull(reading.DewPointCelsius);
-        Assert.AreEqual(21.5, reading.TemperatureCelsius!.Value, 0.01);
-        Assert.AreEqual(1013.25, reading.PressureHectopascals!.Value, 0.01);
+        Assert.IsFalse(reading.HasHumidity);
+        Assert.IsFalse(reading.HasDewPoint);
+        Assert.AreEqual(21.5, reading.TemperatureCelsius, 0.01);
+        Assert.AreEqual(1013.25, reading.PressureHectopascals, 0.01);
         CollectionAssert.DoesNotContain(chip.Transfers.ToArray(), "W F2 01", "a BMP280 has no ctrl_hum");
         CollectionAssert.Contains(chip.Transfers.ToArray(), "R 88 24");
     }
@@ -90,7 +99,7 @@ public sealed class Bme280SensorTests
         var first = sensor.Read();
         Assert.AreEqual(SensorHealth.Missing, first.Health);
         Assert.AreEqual("missing: no device answers at 0x76 or 0x77 on I2C bus 1", first.Status);
-        Assert.IsNull(first.TemperatureCelsius);
+        Assert.IsFalse(first.HasTemperature);
 
         // Probes at 0 s, then after 5 s, then 10 s later, then 20 s later...
         AssertProbed(sensor, chip, TimeSpan.FromSeconds(4), expected: false);
@@ -114,106 +123,65 @@ public sealed class Bme280SensorTests
     }
 
     [TestMethod]
-    public void A_wrong_chip_id_is_an_error_that_names_the_id()
-    {
-        var (sensor, chip) = Create();
-        chip.ChipId = 0x55;
-        chip.Write([0xE0, 0xB6]);
-        var reading = sensor.Read();
-        Assert.AreEqual(SensorHealth.Error, reading.Health);
-        StringAssert.Contains(reading.Status, "unexpected chip id 0x55 at 0x76");
-    }
-
-    [TestMethod]
-    public void Skipped_channels_are_absent_not_zero()
-    {
-        var (humidityOff, _) = Create(new Bme280Options { HumidityOversampling = Bme280Oversampling.Skipped });
-        var reading = humidityOff.Read();
-        Assert.IsNull(reading.HumidityPercent);
-        Assert.IsNotNull(reading.TemperatureCelsius);
-        Assert.IsNotNull(reading.PressureHectopascals);
-
-        var (pressureOff, _) = Create(new Bme280Options { PressureOversampling = Bme280Oversampling.Skipped });
-        Assert.IsNull(pressureOff.Read().PressureHectopascals);
-
-        var (temperatureOff, _) = Create(new Bme280Options { TemperatureOversampling = Bme280Oversampling.Skipped });
-        var none = temperatureOff.Read();
-        Assert.IsNull(none.TemperatureCelsius);
-        Assert.IsNull(none.PressureHectopascals, "no t_fine without temperature");
-        Assert.IsNull(none.HumidityPercent);
-    }
-
-    [TestMethod]
-    public void A_stuck_measuring_bit_is_an_error_and_the_sensor_recovers_after_reprobing()
-    {
-        var (sensor, chip) = Create();
-        Assert.AreEqual("ok", sensor.Read().Status);
-        chip.StuckMeasuring = true;
-        var stuck = sensor.Read();
-        Assert.AreEqual(SensorHealth.Error, stuck.Health);
-        StringAssert.Contains(stuck.Status, "measuring bit stayed set");
-        Assert.IsNull(stuck.TemperatureCelsius);
-
-        chip.StuckMeasuring = false;
-        _time.Advance(TimeSpan.FromSeconds(5));
-        Assert.AreEqual("ok", sensor.Read().Status);
-    }
-
-    [TestMethod]
-    public void A_read_error_mid_measurement_is_reported_and_recovered()
+    public void Linux_I2C_errors_keep_their_text_in_the_status()
     {
         var (sensor, chip) = Create();
         sensor.Read();
         chip.FailNextTransfers = 1;
         var failed = sensor.Read();
-        Assert.AreEqual(SensorHealth.Error, failed.Health);
-        StringAssert.Contains(failed.Status, "read failed");
+        Assert.AreEqual("error: read failed: Error 121 performing I2C data transfer (remote I/O error).", failed.Status);
+        Assert.AreEqual("BME280", failed.Model);
         _time.Advance(TimeSpan.FromSeconds(5));
         Assert.AreEqual("ok", sensor.Read().Status);
     }
 
     [TestMethod]
-    public void Identical_raw_readings_mark_the_sensor_stuck_and_reinitialise_it()
+    public void A_bus_that_cannot_be_opened_is_missing_with_a_hint()
     {
-        var (sensor, chip) = Create(new Bme280Options { StuckReadCount = 5 });
-        chip.SetRaw(519888, 415148, 30000);
-        for (var i = 0; i < 4; i++)
+        var sensor = new Bme280Sensor(_ => throw new IOException("Device /dev/i2c-1 not found"), new Bme280Options(), _time, null, Wait);
+        Assert.AreEqual("missing: I2C bus 1 cannot be opened (Device /dev/i2c-1 not found); is I2C enabled (raspi-config) and the user in group i2c?", sensor.Read().Status);
+    }
+
+    [TestMethod]
+    public void The_sensor_section_becomes_the_driver_settings()
+    {
+        var defaults = new Bme280Options().ToSettings();
+        CollectionAssert.AreEqual(new[] { 0x76 }, defaults.Addresses);
+        Assert.IsTrue(double.IsNaN(defaults.AltitudeMeters), "no altitude: no sea-level pressure");
+        Assert.AreEqual(TimeSpan.FromSeconds(5), defaults.ReprobeMinimum);
+        Assert.AreEqual(TimeSpan.FromSeconds(300), defaults.ReprobeMaximum);
+        Assert.AreEqual(50, defaults.StuckReadCount);
+
+        var options = new Bme280Options
         {
-            Assert.AreEqual("ok", sensor.Read().Status, "read " + i);
-        }
-
-        var stuck = sensor.Read();
-        StringAssert.Contains(stuck.Status, "stuck: 5 identical raw readings");
-        var resetsBefore = Count(chip.Transfers, "W E0 B6");
-        chip.SetRaw(null, null, null);
-        _time.Advance(TimeSpan.FromSeconds(5));
-        Assert.AreEqual("ok", sensor.Read().Status);
-        Assert.AreEqual(resetsBefore + 1, Count(chip.Transfers, "W E0 B6"), "re-initialised with a soft reset");
-    }
-
-    [TestMethod]
-    public void Offsets_correct_temperature_and_pressure_and_recompute_humidity()
-    {
-        var (plain, _) = Create();
-        var (corrected, _) = Create(new Bme280Options { TemperatureOffsetCelsius = -2, PressureOffsetHectopascals = 0.5, AltitudeMeters = 300 });
-        var raw = plain.Read();
-        var reading = corrected.Read();
-        Assert.AreEqual(raw.TemperatureCelsius!.Value - 2, reading.TemperatureCelsius!.Value, 1e-9);
-        Assert.AreEqual(raw.PressureHectopascals!.Value + 0.5, reading.PressureHectopascals!.Value, 1e-9);
-        Assert.IsTrue(reading.HumidityPercent > raw.HumidityPercent, "cooler air at the same vapour pressure is more humid");
-        Assert.AreEqual(raw.DewPointCelsius!.Value, reading.DewPointCelsius!.Value, 0.01, "the dew point does not depend on where the temperature is read");
-        Assert.IsTrue(reading.SeaLevelPressureHectopascals > reading.PressureHectopascals, "sea level is below the station");
-        Assert.IsNull(raw.SeaLevelPressureHectopascals, "no altitude, no sea-level pressure");
-    }
-
-    [TestMethod]
-    public void Values_outside_the_chip_range_are_clamped_and_flagged()
-    {
-        var (sensor, chip) = Create();
-        chip.TargetTemperatureCelsius = 95;
-        var reading = sensor.Read();
-        Assert.AreEqual(85, reading.TemperatureCelsius);
-        Assert.AreEqual("ok: temperature outside the chip's range, clamped", reading.Status);
+            BusId = 3,
+            Address = "auto",
+            TemperatureOversampling = Bme280Oversampling.X2,
+            PressureOversampling = Bme280Oversampling.X4,
+            HumidityOversampling = Bme280Oversampling.Skipped,
+            Filter = Bme280Filter.X8,
+            StandbyCode = 2,
+            TemperatureOffsetCelsius = -1.5,
+            PressureOffsetHectopascals = 0.25,
+            AltitudeMeters = 250,
+            StuckReadCount = 7,
+            ReprobeMinimumSeconds = 0.5,
+            ReprobeMaximumSeconds = 60,
+        };
+        var s = options.ToSettings();
+        Assert.AreEqual(3, s.BusId);
+        CollectionAssert.AreEqual(new[] { 0x76, 0x77 }, s.Addresses);
+        Assert.AreEqual(Bme280Oversampling.X2, s.TemperatureOversampling);
+        Assert.AreEqual(Bme280Oversampling.X4, s.PressureOversampling);
+        Assert.AreEqual(Bme280Oversampling.Skipped, s.HumidityOversampling);
+        Assert.AreEqual(Bme280Filter.X8, s.Filter);
+        Assert.AreEqual(2, s.StandbyCode);
+        Assert.AreEqual(-1.5, s.TemperatureOffsetCelsius);
+        Assert.AreEqual(0.25, s.PressureOffsetHectopascals);
+        Assert.AreEqual(250.0, s.AltitudeMeters);
+        Assert.AreEqual(7, s.StuckReadCount);
+        Assert.AreEqual(TimeSpan.FromMilliseconds(500), s.ReprobeMinimum);
+        Assert.AreEqual(TimeSpan.FromSeconds(60), s.ReprobeMaximum);
     }
 
     [TestMethod]
@@ -249,19 +217,5 @@ public sealed class Bme280SensorTests
         var data = new byte[8];
         fresh.WriteRead([0xF7], data);
         Assert.AreEqual(Bme280Constants.SkippedHumidity, (data[6] << 8) | data[7]);
-    }
-
-    private static int Count(IReadOnlyList<string> transfers, string entry)
-    {
-        var n = 0;
-        foreach (var t in transfers)
-        {
-            if (t == entry)
-            {
-                n++;
-            }
-        }
-
-        return n;
     }
 }

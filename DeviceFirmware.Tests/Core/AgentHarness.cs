@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using DeviceFirmware.Core;
+using DeviceFirmware.Core.Sensors;
 using DeviceFirmware.Hardware;
 using Microsoft.Extensions.Time.Testing;
 

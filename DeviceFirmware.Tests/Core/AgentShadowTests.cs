@@ -525,7 +525,7 @@ public sealed class AgentShadowTests
     {
         var h = new AgentHarness();
         h.StartOnline();
-        h.NextReading = DeviceFirmware.Hardware.SensorReading.Missing("no device at 0x76");
+        h.NextReading = DeviceFirmware.Core.Sensors.SensorReading.Missing("no device at 0x76");
         var actions = h.Advance(TimeSpan.FromSeconds(60));
         var message = AgentHarness.Parse(AgentHarness.OfType<EnqueueTelemetry>(actions)[0].Payload);
         Assert.IsFalse(message.TryGetProperty("temperatureC", out _));

@@ -1,4 +1,5 @@
 using DeviceFirmware.Core;
+using DeviceFirmware.Core.Sensors;
 using DeviceFirmware.Hardware;
 using DeviceFirmware.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;

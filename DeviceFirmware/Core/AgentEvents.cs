@@ -1,4 +1,4 @@
-using DeviceFirmware.Hardware;
+using DeviceFirmware.Core.Sensors;
 
 namespace DeviceFirmware.Core;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using DeviceFirmware.Hardware;
+using DeviceFirmware.Core.Sensors;
 
 namespace DeviceFirmware.Core;
 
@@ -39,6 +39,15 @@ public sealed class DeviceAgent
     /// <summary>reported.errors.message never grows beyond this many characters.</summary>
     public const int MaximumMessageErrorLength = 160;
 
+    /// <summary>
+    /// A delta whose version is further than this ahead of the last version the shadow service
+    /// confirmed (its answer to a /get, or the acceptance of this device's own report) is not
+    /// trusted: the device fetches the shadow instead of applying it. Every accepted update adds 1,
+    /// so only a burst of other clients' updates between two of this device's reports comes near;
+    /// past the bound the cost is one /get, while a forged version cannot pin the stale-version floor.
+    /// </summary>
+    public const long MaximumTrustedVersionLead = 32;
+
     internal const string UnknownSettingReason = "unknown setting; ignored";
 
     private const int MaximumValueTextLength = 40;
@@ -71,6 +80,10 @@ public sealed class DeviceAgent
     private long _tokenCounter;
     private string? _shutdownToken;
     private long _lastShadowVersion = -1;
+
+    // The newest version the shadow service itself answered with (a /get, or this device's own
+    // accepted report); -1 before the first. Deltas are trusted only near it.
+    private long _confirmedVersion = -1;
     private bool _firstFetchDone;
     private bool _getPending;
 
@@ -557,7 +570,7 @@ public sealed class DeviceAgent
             return;
         }
 
-        if (!AcceptDeltaVersion(root))
+        if (!AcceptDeltaVersion(root, now))
         {
             return;
         }
@@ -600,6 +613,7 @@ public sealed class DeviceAgent
             }
 
             _lastShadowVersion = version;
+            _confirmedVersion = version;
             if (version >= _unansweredDesiredVersion)
             {
                 _unansweredDesiredVersion = -1; // The fetched document answers it.
@@ -730,9 +744,22 @@ public sealed class DeviceAgent
     private void ResyncIfNoDeltaCame(JsonElement root, string? token)
     {
         var version = root.TryGetProperty("version", out var versionElement) && versionElement.TryGetInt64(out var v) ? v : -1;
-        _newestAcceptedVersion = Math.Max(_newestAcceptedVersion, version);
         var ours = token is not null && token.StartsWith(_tokenPrefix + "-", StringComparison.Ordinal);
-        if (!ours)
+        if (!ours && _confirmedVersion >= 0 && version - _confirmedVersion > MaximumTrustedVersionLead)
+        {
+            // As with deltas: a version this far ahead is not the shadow service's; it must not
+            // steer the resync below.
+            Emit(new Log(AgentLogLevel.Debug, "Ignored an /update/accepted claiming version " + version + " (last confirmed " + _confirmedVersion + ")."));
+            return;
+        }
+
+        _newestAcceptedVersion = Math.Max(_newestAcceptedVersion, version);
+        if (ours)
+        {
+            // The shadow service accepted this device's own report: its version is confirmed.
+            _confirmedVersion = Math.Max(_confirmedVersion, version);
+        }
+        else
         {
             if (version >= _lastShadowVersion &&
                 root.TryGetProperty("state", out var state) && state.ValueKind == JsonValueKind.Object &&
@@ -832,13 +859,16 @@ public sealed class DeviceAgent
     }
 
     /// <summary>Deltas older than the last one applied are stale; an equal version is not (a delta
-    /// and the /update/accepted of one update share it — SDKs that compared with &gt; lost deltas).</summary>
-    private bool AcceptDeltaVersion(JsonElement root)
+    /// and the /update/accepted of one update share it — SDKs that compared with &gt; lost deltas).
+    /// A version that is not a positive integer, or one far ahead of what the shadow service last
+    /// confirmed, comes from no shadow service: it must neither be applied nor move the floor.</summary>
+    private bool AcceptDeltaVersion(JsonElement root, DateTimeOffset now)
     {
-        if (!root.TryGetProperty("version", out var versionElement) || !versionElement.TryGetInt64(out var version))
+        var problem = ReadVersion(root, out var version);
+        if (problem is not null)
         {
-            Emit(new Log(AgentLogLevel.Warning, "A shadow delta without a version arrived; applying it."));
-            return true;
+            RefuseMessage(_topics.UpdateDelta, problem, true, now);
+            return false;
         }
 
         if (version < _lastShadowVersion)
@@ -849,6 +879,17 @@ public sealed class DeviceAgent
             return false;
         }
 
+        if (_confirmedVersion >= 0 && version - _confirmedVersion > MaximumTrustedVersionLead)
+        {
+            Emit(new Log(AgentLogLevel.Warning, "A shadow delta claims version " + version + ", more than " + MaximumTrustedVersionLead + " ahead of the last version the shadow service confirmed (" + _confirmedVersion + "); not applied: fetching the shadow instead."));
+            if (State == LinkState.Connected && !_getPending)
+            {
+                PublishGet();
+            }
+
+            return false;
+        }
+
         _lastShadowVersion = version;
         if (version >= _unansweredDesiredVersion)
         {
@@ -856,6 +897,30 @@ public sealed class DeviceAgent
         }
 
         return true;
+    }
+
+    /// <summary>The message's version, or why it has none the device can order by.</summary>
+    private static string? ReadVersion(JsonElement root, out long version)
+    {
+        version = -1;
+        if (!root.TryGetProperty("version", out var element))
+        {
+            return "delta has no version";
+        }
+
+        if (element.ValueKind != JsonValueKind.Number)
+        {
+            return "delta version is " + DescribeKind(element) + ", not a positive integer";
+        }
+
+        if (!element.TryGetInt64(out version) || version <= 0)
+        {
+            var text = element.GetRawText();
+            version = -1;
+            return "delta version " + (text.Length > MaximumValueTextLength ? text.Substring(0, MaximumValueTextLength) + "..." : text) + " is not a positive 64-bit integer";
+        }
+
+        return null;
     }
 
     // ---- Desired state -------------------------------------------------------------------------

@@ -151,9 +151,8 @@ public static class ShadowKeys
     public const string LastMotorChange = "lastMotorChange";
 }
 
-/// <summary>ISO-8601 UTC timestamps with milliseconds, e.g. 2026-11-22T15:42:01.123Z.</summary>
-public static class Iso8601
+/// <summary>The .NET-only half of <see cref="Iso8601"/> (the portable half is Iso8601.cs).</summary>
+public static partial class Iso8601
 {
-    public static string Format(DateTimeOffset time) =>
-        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+    public static string Format(DateTimeOffset time) => Format(time.UtcDateTime);
 }

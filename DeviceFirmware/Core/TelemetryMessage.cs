@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
-using DeviceFirmware.Hardware;
+using DeviceFirmware.Core.Sensors;
 
 namespace DeviceFirmware.Core;
 

@@ -1,3 +1,5 @@
+using DeviceFirmware.Core.Sensors;
+
 namespace DeviceFirmware.Hardware;
 
 /// <summary>Stands in when no sensor can be used: every reading is "missing" with the reason.</summary>

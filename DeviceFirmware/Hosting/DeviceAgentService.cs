@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using DeviceFirmware.Core;
+using DeviceFirmware.Core.Sensors;
 using DeviceFirmware.Hardware;
 using DeviceFirmware.Mqtt;
 using DeviceFirmware.Telemetry;

@@ -1,7 +1,9 @@
 using System.Reflection;
 using DeviceFirmware.Core;
+using DeviceFirmware.Core.Sensors;
 using DeviceFirmware.Hardware;
 using System.Device.I2c;
+using DeviceFirmware.Core.Bme280;
 using DeviceFirmware.Hardware.Bme280;
 using DeviceFirmware.Hardware.Simulation;
 using DeviceFirmware.Mqtt;

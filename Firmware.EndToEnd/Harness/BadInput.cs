@@ -59,9 +59,8 @@ public sealed record BadInput(string Name, string TopicSuffix, byte[] Payload)
     }
 
     /// <summary>
-    /// Every kind. Those sent straight to the delta topic carry no version (a forged high version would
-    /// make the firmware discard the real deltas that follow, until its next /get; on AWS only the
-    /// shadow service publishes there, so only the stale-version case carries one).
+    /// Every kind. Those sent straight to the delta topic carry no version, or a stale one, so the
+    /// firmware refuses them whole; forged versions have a scenario of their own.
     /// </summary>
     public static IReadOnlyList<BadInput> All { get; } =
     [

@@ -1,25 +1,26 @@
 using System.Globalization;
+using DeviceFirmware.Core.Bme280;
 
 namespace DeviceFirmware.Hardware.Bme280;
 
-/// <summary>Configuration section "Sensor". Defaults follow Bosch's "weather monitoring"
-/// recommendation (datasheet 3.5.1): forced mode, x1 oversampling for T, P and H, filter off.</summary>
+/// <summary>Configuration section "Sensor", as the Pi host binds and validates it; <see cref="ToSettings"/>
+/// gives the portable driver its <see cref="Bme280Settings"/>, whose defaults these are.</summary>
 public sealed class Bme280Options
 {
     public const string Section = "Sensor";
 
-    public int BusId { get; set; } = 1;
+    public int BusId { get; set; } = Bme280Settings.DefaultBusId;
 
     /// <summary>"0x76" (SDO to GND, the default), "0x77" (SDO to VDDIO) or "auto" (try both).</summary>
     public string Address { get; set; } = "0x76";
 
-    public Bme280Oversampling TemperatureOversampling { get; set; } = Bme280Oversampling.X1;
+    public Bme280Oversampling TemperatureOversampling { get; set; } = Bme280Settings.DefaultOversampling;
 
-    public Bme280Oversampling PressureOversampling { get; set; } = Bme280Oversampling.X1;
+    public Bme280Oversampling PressureOversampling { get; set; } = Bme280Settings.DefaultOversampling;
 
-    public Bme280Oversampling HumidityOversampling { get; set; } = Bme280Oversampling.X1;
+    public Bme280Oversampling HumidityOversampling { get; set; } = Bme280Settings.DefaultOversampling;
 
-    public Bme280Filter Filter { get; set; } = Bme280Filter.Off;
+    public Bme280Filter Filter { get; set; } = Bme280Settings.DefaultFilter;
 
     /// <summary>config.t_sb (0..7); only used in normal mode, kept for completeness.</summary>
     public int StandbyCode { get; set; }
@@ -33,11 +34,29 @@ public sealed class Bme280Options
     public double? AltitudeMeters { get; set; }
 
     /// <summary>This many identical raw readings in a row mark the sensor stuck and re-initialise it.</summary>
-    public int StuckReadCount { get; set; } = 50;
+    public int StuckReadCount { get; set; } = Bme280Settings.DefaultStuckReadCount;
 
-    public double ReprobeMinimumSeconds { get; set; } = 5;
+    public double ReprobeMinimumSeconds { get; set; } = Bme280Settings.DefaultReprobeMinimumSeconds;
 
-    public double ReprobeMaximumSeconds { get; set; } = 300;
+    public double ReprobeMaximumSeconds { get; set; } = Bme280Settings.DefaultReprobeMaximumSeconds;
+
+    /// <summary>What the driver takes from this configuration (validate first).</summary>
+    public Bme280Settings ToSettings() => new()
+    {
+        BusId = BusId,
+        Addresses = [.. Addresses()],
+        TemperatureOversampling = TemperatureOversampling,
+        PressureOversampling = PressureOversampling,
+        HumidityOversampling = HumidityOversampling,
+        Filter = Filter,
+        StandbyCode = StandbyCode,
+        TemperatureOffsetCelsius = TemperatureOffsetCelsius,
+        PressureOffsetHectopascals = PressureOffsetHectopascals,
+        AltitudeMeters = AltitudeMeters ?? double.NaN,
+        StuckReadCount = StuckReadCount,
+        ReprobeMinimum = Bme280Settings.Seconds(ReprobeMinimumSeconds),
+        ReprobeMaximum = Bme280Settings.Seconds(ReprobeMaximumSeconds),
+    };
 
     /// <summary>The I2C addresses to probe, in order.</summary>
     public IReadOnlyList<int> Addresses()
@@ -45,7 +64,7 @@ public sealed class Bme280Options
         var text = Address.Trim();
         if (text.Equals("auto", StringComparison.OrdinalIgnoreCase))
         {
-            return [0x76, 0x77];
+            return [Bme280Settings.PrimaryAddress, Bme280Settings.SecondaryAddress];
         }
 
         return int.TryParse(text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? text[2..] : text, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var address)
@@ -57,7 +76,7 @@ public sealed class Bme280Options
     {
         var errors = new List<string>();
         var addresses = Addresses();
-        if (addresses.Count == 0 || (addresses.Count == 1 && addresses[0] is not (0x76 or 0x77)))
+        if (addresses.Count == 0 || (addresses.Count == 1 && addresses[0] is not (Bme280Settings.PrimaryAddress or Bme280Settings.SecondaryAddress)))
         {
             errors.Add("Sensor:Address is '" + Address + "'; a BME280 answers at 0x76 (SDO to GND) or 0x77 (SDO to VDDIO); use \"auto\" to try both.");
         }

@@ -1,5 +1,5 @@
 using System.Device.I2c;
-using DeviceFirmware.Hardware.Bme280;
+using DeviceFirmware.Core.Bme280;
 
 namespace DeviceFirmware.Hardware.Simulation;
 
@@ -209,8 +209,8 @@ public sealed class SimulatedBme280 : I2cDevice
     {
         Array.Clear(_registers);
         _registers[(int)Bme280Register.CHIP_ID] = ChipId;
-        var (tp, h) = Calibration.ToBytes();
-        tp.CopyTo(_registers, (int)Bme280Register.CALIB00);
+        var h = new byte[Bme280Constants.HumidityCalibrationLength];
+        Calibration.Encode(_registers, (int)Bme280Register.CALIB00, h, 0);
         if (!IsBmp280)
         {
             h.CopyTo(_registers, (int)Bme280Register.CALIB26);
@@ -279,18 +279,7 @@ public sealed class SimulatedBme280 : I2cDevice
         }
     }
 
-    private void WriteData(int adcT, int adcP, int adcH)
-    {
-        var r = _registers;
-        r[0xF7] = (byte)(adcP >> 12);
-        r[0xF8] = (byte)(adcP >> 4);
-        r[0xF9] = (byte)((adcP & 0xF) << 4);
-        r[0xFA] = (byte)(adcT >> 12);
-        r[0xFB] = (byte)(adcT >> 4);
-        r[0xFC] = (byte)((adcT & 0xF) << 4);
-        r[0xFD] = (byte)(adcH >> 8);
-        r[0xFE] = (byte)adcH;
-    }
+    private void WriteData(int adcT, int adcP, int adcH) => Bme280DataRegisters.Encode(adcT, adcP, adcH, _registers, (int)Bme280Register.PRESS_MSB);
 
     private (int T, int P, int H) RawFromTargets(DateTimeOffset now)
     {
@@ -308,10 +297,10 @@ public sealed class SimulatedBme280 : I2cDevice
     {
         ArgumentNullException.ThrowIfNull(calibration);
         var c = calibration;
-        var adcT = Nearest(Bisect(0, 0xFFFFF, x => TemperatureDouble(x, c), temperatureCelsius), 0xFFFFF, adc => Bme280Compensation.Temperature(adc, c).Centidegrees / 100.0, temperatureCelsius);
-        var tFine = Bme280Compensation.Temperature(adcT, c).TFine;
-        var adcP = Nearest(Bisect(0, 0xFFFFF, x => -PressureDouble(x, tFine, c), -pressureHectopascals * 100), 0xFFFFF, adc => (Bme280Compensation.Pressure(adc, tFine, c) ?? 0) / 25600.0, pressureHectopascals);
-        var adcH = Nearest(Bisect(0, 0xFFFF, x => HumidityDouble(x, tFine, c), humidityPercent), 0xFFFF, adc => Bme280Compensation.Humidity(adc, tFine, c) / 1024.0, humidityPercent);
+        var adcT = Nearest(Bisect(0, 0xFFFFF, x => Bme280DoubleCompensation.FineTemperature(x, c) / 5120.0, temperatureCelsius), 0xFFFFF, adc => Bme280Compensation.TemperatureCentidegrees(Bme280Compensation.FineTemperature(adc, c)) / 100.0, temperatureCelsius);
+        var tFine = Bme280Compensation.FineTemperature(adcT, c);
+        var adcP = Nearest(Bisect(0, 0xFFFFF, x => -Bme280DoubleCompensation.Pressure(x, tFine, c), -pressureHectopascals * 100), 0xFFFFF, adc => (Bme280Compensation.TryPressure(adc, tFine, c, out var q24x8) ? q24x8 : 0) / 25600.0, pressureHectopascals);
+        var adcH = Nearest(Bisect(0, 0xFFFF, x => Bme280DoubleCompensation.Humidity(x, tFine, c), humidityPercent), 0xFFFF, adc => Bme280Compensation.Humidity(adc, tFine, c) / 1024.0, humidityPercent);
         return (adcT, adcP, adcH);
     }
 
@@ -351,45 +340,5 @@ public sealed class SimulatedBme280 : I2cDevice
         return best;
     }
 
-    private static double TemperatureDouble(double adcT, Bme280Calibration c)
-    {
-        var var1 = ((adcT / 16384.0) - (c.DigT1 / 1024.0)) * c.DigT2;
-        var var2 = ((adcT / 131072.0) - (c.DigT1 / 8192.0)) * ((adcT / 131072.0) - (c.DigT1 / 8192.0)) * c.DigT3;
-        return (var1 + var2) / 5120.0;
-    }
-
-    private static double PressureDouble(double adcP, int tFine, Bme280Calibration c)
-    {
-        var var1 = (tFine / 2.0) - 64000.0;
-        var var2 = var1 * var1 * c.DigP6 / 32768.0;
-        var2 += var1 * c.DigP5 * 2.0;
-        var2 = (var2 / 4.0) + (c.DigP4 * 65536.0);
-        var1 = ((c.DigP3 * var1 * var1 / 524288.0) + (c.DigP2 * var1)) / 524288.0;
-        var1 = (1.0 + (var1 / 32768.0)) * c.DigP1;
-        var p = (1048576.0 - adcP - (var2 / 4096.0)) * 6250.0 / var1;
-        return p + (((c.DigP9 * p * p / 2147483648.0) + (p * c.DigP8 / 32768.0) + c.DigP7) / 16.0);
-    }
-
-    private static double HumidityDouble(double adcH, int tFine, Bme280Calibration c)
-    {
-        var h = tFine - 76800.0;
-        h = (adcH - ((c.DigH4 * 64.0) + (c.DigH5 / 16384.0 * h))) *
-            (c.DigH2 / 65536.0 * (1.0 + (c.DigH6 / 67108864.0 * h * (1.0 + (c.DigH3 / 67108864.0 * h)))));
-        return h * (1.0 - (c.DigH1 * h / 524288.0));
-    }
-
-    private bool IsReadable(int register)
-    {
-        if (register is (int)Bme280Register.CHIP_ID or (int)Bme280Register.RESET)
-        {
-            return true;
-        }
-
-        if (IsBmp280)
-        {
-            return register is (>= 0x88 and <= 0x9F) or (>= 0xF3 and <= 0xFC);
-        }
-
-        return register is (>= 0x88 and <= 0xA1) or (>= 0xE1 and <= 0xF0) or (>= 0xF2 and <= 0xFE);
-    }
+    private bool IsReadable(int register) => Bme280DataRegisters.IsReadable(register, IsBmp280);
 }

@@ -1,4 +1,4 @@
-namespace DeviceFirmware.Hardware.Bme280;
+namespace DeviceFirmware.Core.Bme280;
 
 /// <summary>Derived quantities from temperature, humidity and pressure (pure functions).</summary>
 public static class Atmosphere
@@ -9,31 +9,32 @@ public static class Atmosphere
 
     /// <summary>Saturation vapour pressure in hPa (Magnus formula).</summary>
     public static double SaturationVapourPressure(double temperatureCelsius) =>
-        6.112 * Math.Exp(MagnusB * temperatureCelsius / (MagnusC + temperatureCelsius));
+        6.112 * Elementary.Exp(MagnusB * temperatureCelsius / (MagnusC + temperatureCelsius));
 
-    /// <summary>Dew point in °C (Magnus formula); null for a humidity of 0.</summary>
-    public static double? DewPoint(double temperatureCelsius, double relativeHumidityPercent)
+    /// <summary>Dew point in °C (Magnus formula); NaN for a humidity of 0 (or NaN).</summary>
+    public static double DewPoint(double temperatureCelsius, double relativeHumidityPercent)
     {
         if (!(relativeHumidityPercent > 0))
         {
-            return null;
+            return double.NaN;
         }
 
-        var gamma = Math.Log(relativeHumidityPercent / 100.0) + (MagnusB * temperatureCelsius / (MagnusC + temperatureCelsius));
+        var gamma = Elementary.Log(relativeHumidityPercent / 100.0) + (MagnusB * temperatureCelsius / (MagnusC + temperatureCelsius));
         return MagnusC * gamma / (MagnusB - gamma);
     }
 
     /// <summary>
     /// The relative humidity the same air has at another temperature (same vapour pressure): what a
     /// temperature offset implies, since a board that warms its sensor lowers the humidity it reads.
+    /// Held within 0..100 %RH.
     /// </summary>
     public static double RelativeHumidityAt(double relativeHumidityPercent, double measuredCelsius, double correctedCelsius)
     {
         var rh = relativeHumidityPercent * SaturationVapourPressure(measuredCelsius) / SaturationVapourPressure(correctedCelsius);
-        return Math.Clamp(rh, 0, 100);
+        return rh < 0 ? 0 : rh > 100 ? 100 : rh;
     }
 
     /// <summary>Pressure reduced to sea level for a station altitude (international barometric formula).</summary>
     public static double SeaLevelPressure(double pressureHectopascals, double altitudeMeters) =>
-        pressureHectopascals / Math.Pow(1.0 - (altitudeMeters / 44330.0), 5.255);
+        pressureHectopascals / Elementary.Pow(1.0 - (altitudeMeters / 44330.0), 5.255);
 }

@@ -1,25 +1,29 @@
-namespace DeviceFirmware.Hardware.Bme280;
+using System;
+
+namespace DeviceFirmware.Core.Bme280;
 
 /// <summary>
 /// Bosch's integer compensation formulas, exactly as in the BME280 datasheet section 4.2.3
 /// (BST-BME280-DS002): int32 temperature producing t_fine, int64 pressure, int32 humidity. Pure
-/// functions; t_fine is passed explicitly rather than kept as hidden state.
+/// functions; t_fine is returned and passed explicitly rather than kept as hidden state.
 /// </summary>
 public static class Bme280Compensation
 {
-    /// <summary>Temperature in 0.01 °C ("5123" = 51.23 °C) and t_fine for the other two formulas.</summary>
-    public static (int Centidegrees, int TFine) Temperature(int adcT, Bme280Calibration c)
+    /// <summary>t_fine, the fine temperature the pressure and humidity formulas take (1/5120 °C steps).</summary>
+    public static int FineTemperature(int adcT, Bme280Calibration c)
     {
         ArgumentNullException.ThrowIfNull(c);
         var var1 = (((adcT >> 3) - (c.DigT1 << 1)) * c.DigT2) >> 11;
         var var2 = (((((adcT >> 4) - c.DigT1) * ((adcT >> 4) - c.DigT1)) >> 12) * c.DigT3) >> 14;
-        var tFine = var1 + var2;
-        return (((tFine * 5) + 128) >> 8, tFine);
+        return var1 + var2;
     }
 
-    /// <summary>Pressure in Pa as unsigned Q24.8 ("24674867" = 96386.2 Pa), or null when the
-    /// formula would divide by zero (var1 == 0; the datasheet returns 0 there).</summary>
-    public static uint? Pressure(int adcP, int tFine, Bme280Calibration c)
+    /// <summary>Temperature in 0.01 °C ("5123" = 51.23 °C) from t_fine.</summary>
+    public static int TemperatureCentidegrees(int tFine) => ((tFine * 5) + 128) >> 8;
+
+    /// <summary>Pressure in Pa as unsigned Q24.8 ("24674867" = 96386.2 Pa). False when the formula
+    /// would divide by zero (var1 == 0, a broken calibration; the datasheet returns 0 there).</summary>
+    public static bool TryPressure(int adcP, int tFine, Bme280Calibration c, out uint pascalsQ24x8)
     {
         ArgumentNullException.ThrowIfNull(c);
         long var1 = (long)tFine - 128000;
@@ -30,7 +34,8 @@ public static class Bme280Compensation
         var1 = (((1L << 47) + var1) * c.DigP1) >> 33;
         if (var1 == 0)
         {
-            return null;
+            pascalsQ24x8 = 0;
+            return false;
         }
 
         long p = 1048576 - adcP;
@@ -38,7 +43,8 @@ public static class Bme280Compensation
         var1 = (c.DigP9 * (p >> 13) * (p >> 13)) >> 25;
         var2 = (c.DigP8 * p) >> 19;
         p = ((p + var1 + var2) >> 8) + ((long)c.DigP7 << 4);
-        return (uint)p;
+        pascalsQ24x8 = (uint)p;
+        return true;
     }
 
     /// <summary>Relative humidity in %RH as unsigned Q22.10 ("47445" = 46.333 %RH), 0..100 %RH.</summary>
@@ -56,36 +62,12 @@ public static class Bme280Compensation
 
     /// <summary>The datasheet's maximum measurement time in forced mode (appendix B, 9.1):
     /// 1.25 + 2.3·osr_T + (2.3·osr_P + 0.575) + (2.3·osr_H + 0.575) ms; a skipped channel adds nothing.</summary>
-    public static TimeSpan MaximumMeasurementTime(Bme280Oversampling temperature, Bme280Oversampling pressure, Bme280Oversampling humidity)
-    {
-        var ms = 1.25;
-        if (temperature != Bme280Oversampling.Skipped)
-        {
-            ms += 2.3 * Factor(temperature);
-        }
-
-        if (pressure != Bme280Oversampling.Skipped)
-        {
-            ms += (2.3 * Factor(pressure)) + 0.575;
-        }
-
-        if (humidity != Bme280Oversampling.Skipped)
-        {
-            ms += (2.3 * Factor(humidity)) + 0.575;
-        }
-
-        return TimeSpan.FromTicks((long)Math.Ceiling(ms * TimeSpan.TicksPerMillisecond));
-    }
+    public static TimeSpan MaximumMeasurementTime(Bme280Oversampling temperature, Bme280Oversampling pressure, Bme280Oversampling humidity) =>
+        Microseconds(1250, 2300, 575, temperature, pressure, humidity);
 
     /// <summary>The typical measurement time (datasheet 9.1): 1 + 2·osr_T + (2·osr_P + 0.5) + (2·osr_H + 0.5) ms.</summary>
-    public static TimeSpan TypicalMeasurementTime(Bme280Oversampling temperature, Bme280Oversampling pressure, Bme280Oversampling humidity)
-    {
-        var ms = 1.0;
-        ms += temperature == Bme280Oversampling.Skipped ? 0 : 2.0 * Factor(temperature);
-        ms += pressure == Bme280Oversampling.Skipped ? 0 : (2.0 * Factor(pressure)) + 0.5;
-        ms += humidity == Bme280Oversampling.Skipped ? 0 : (2.0 * Factor(humidity)) + 0.5;
-        return TimeSpan.FromTicks((long)(ms * TimeSpan.TicksPerMillisecond));
-    }
+    public static TimeSpan TypicalMeasurementTime(Bme280Oversampling temperature, Bme280Oversampling pressure, Bme280Oversampling humidity) =>
+        Microseconds(1000, 2000, 500, temperature, pressure, humidity);
 
     /// <summary>The number of samples an oversampling setting takes (x1 = 1 ... x16 = 16).</summary>
     public static int Factor(Bme280Oversampling oversampling) => oversampling switch
@@ -97,4 +79,13 @@ public static class Bme280Compensation
         Bme280Oversampling.X8 => 8,
         _ => 16,
     };
+
+    // Every term of both formulas is a whole number of microseconds, so the sum is exact (no rounding up).
+    private static TimeSpan Microseconds(int baseUs, int perSampleUs, int pressureHumidityUs, Bme280Oversampling temperature, Bme280Oversampling pressure, Bme280Oversampling humidity)
+    {
+        long us = baseUs + (perSampleUs * Factor(temperature));
+        us += pressure == Bme280Oversampling.Skipped ? 0 : (perSampleUs * Factor(pressure)) + pressureHumidityUs;
+        us += humidity == Bme280Oversampling.Skipped ? 0 : (perSampleUs * Factor(humidity)) + pressureHumidityUs;
+        return TimeSpan.FromTicks(us * (TimeSpan.TicksPerMillisecond / 1000));
+    }
 }

@@ -1,4 +1,4 @@
-namespace DeviceFirmware.Hardware.Bme280;
+namespace DeviceFirmware.Core.Bme280;
 
 /// <summary>The BME280 register map (Bosch BST-BME280-DS002, section 5.3), with the datasheet's names.</summary>
 public enum Bme280Register : byte
