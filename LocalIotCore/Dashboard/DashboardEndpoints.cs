@@ -230,21 +230,29 @@ public static class DashboardEndpoints
     /// </summary>
     private static async Task<bool> WriteTextAsync(HttpContext context, LiveFeed feed, string text)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        deadline.CancelAfter(feed.WriteDeadline);
+        // Raced against the deadline rather than cancelled by it: a write Kestrel holds back for a
+        // client that does not read does not always give up on a cancelled token.
+        var write = WriteAndFlushAsync(context.Response, text, context.RequestAborted);
         try
         {
-            await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(text), deadline.Token).ConfigureAwait(false);
-            await context.Response.Body.FlushAsync(deadline.Token).ConfigureAwait(false);
+            await write.WaitAsync(feed.WriteDeadline).ConfigureAwait(false);
             return true;
         }
-        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+        catch (TimeoutException)
         {
             context.RequestServices.GetService<ILoggerFactory>()?.CreateLogger("LocalIotCore.Dashboard")
                 .LogWarning("Dashboard page {Remote} dropped: a write did not complete within {Seconds} s (the page stopped reading)", context.Connection.RemoteIpAddress + ":" + context.Connection.RemotePort, feed.WriteDeadline.TotalSeconds);
             context.Abort();
+            // The abandoned write ends with the connection; its outcome is of no interest any more.
+            _ = write.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             return false;
         }
+    }
+
+    private static async Task WriteAndFlushAsync(HttpResponse response, string text, CancellationToken cancellationToken)
+    {
+        await response.Body.WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken).ConfigureAwait(false);
+        await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The query's <c>limit</c>, or <paramref name="fallback"/> without one; null with a reason when it is not a positive whole number.</summary>

@@ -27,13 +27,16 @@ public sealed class LiveFeed(int maximumSubscribers = LiveFeed.DefaultMaximumSub
     public const string Telemetry = "telemetry";
     public const string Notification = "notification";
 
-    /// <summary>Per open page; a page this far behind is not reading (a hung tab) and is cut off.</summary>
+    /// <summary>Per open page by default; a page this far behind is not reading (a hung tab) and is cut off.</summary>
     public const int QueueLength = 1024;
 
     private readonly object _gate = new();
     private List<Channel<LiveEvent>> _subscribers = [];
 
     public int MaximumSubscribers { get; } = maximumSubscribers;
+
+    /// <summary>Events queued for one page before it is cut off.</summary>
+    public int PageQueueLength { get; init; } = QueueLength;
 
     /// <summary>How long one write to a page may take before the page is dropped.</summary>
     public TimeSpan WriteDeadline { get; init; } = DefaultWriteDeadline;
@@ -57,7 +60,7 @@ public sealed class LiveFeed(int maximumSubscribers = LiveFeed.DefaultMaximumSub
         {
             if (!channel.Writer.TryWrite(live))
             {
-                channel.Writer.TryComplete(new LiveFeedOverflowException());
+                channel.Writer.TryComplete(new LiveFeedOverflowException(PageQueueLength));
                 Unsubscribe(channel.Reader);
             }
         }
@@ -69,7 +72,7 @@ public sealed class LiveFeed(int maximumSubscribers = LiveFeed.DefaultMaximumSub
     /// <summary>A new page's stream; null when <see cref="MaximumSubscribers"/> are open.</summary>
     public ChannelReader<LiveEvent>? TrySubscribe()
     {
-        var channel = Channel.CreateBounded<LiveEvent>(new BoundedChannelOptions(QueueLength) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        var channel = Channel.CreateBounded<LiveEvent>(new BoundedChannelOptions(PageQueueLength) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         lock (_gate)
         {
             if (_subscribers.Count >= MaximumSubscribers)
@@ -120,5 +123,5 @@ public sealed class LiveFeed(int maximumSubscribers = LiveFeed.DefaultMaximumSub
     }
 }
 
-/// <summary>Ends a page's stream that fell <see cref="LiveFeed.QueueLength"/> events behind.</summary>
-public sealed class LiveFeedOverflowException() : Exception("The page fell " + LiveFeed.QueueLength + " events behind; it reconnects and reloads.");
+/// <summary>Ends a page's stream that fell its whole queue (<see cref="LiveFeed.PageQueueLength"/> events) behind.</summary>
+public sealed class LiveFeedOverflowException(int queueLength) : Exception("The page fell " + queueLength + " events behind; it reconnects and reloads.");

@@ -21,6 +21,9 @@ public sealed class LocalIotCoreOptions
     /// <summary>Dashboard pages with a live feed open at once (each costs work on every event).</summary>
     public int LivePagesMaximum { get; set; } = Dashboard.LiveFeed.DefaultMaximumSubscribers;
 
+    /// <summary>Events queued for one dashboard page before it is cut off as too far behind.</summary>
+    public int LivePageQueueLength { get; set; } = Dashboard.LiveFeed.QueueLength;
+
     /// <summary>How long one write to a dashboard page may take before the page is dropped as not reading.</summary>
     public TimeSpan LivePageWriteDeadline { get; set; } = Dashboard.LiveFeed.DefaultWriteDeadline;
 

@@ -42,7 +42,7 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         Options = options;
         Authority = authority;
         DataDirectory = Path.GetFullPath(options.DataDirectory);
-        Feed = new LiveFeed(options.LivePagesMaximum) { WriteDeadline = options.LivePageWriteDeadline };
+        Feed = new LiveFeed(options.LivePagesMaximum) { WriteDeadline = options.LivePageWriteDeadline, PageQueueLength = options.LivePageQueueLength };
     }
 
     public LocalIotCoreOptions Options { get; }
