@@ -46,8 +46,9 @@ public sealed class AgainstMosquittoTests
     [TestMethod]
     public async Task Forged_delta_versions_neither_move_the_relay_nor_lock_out_real_commands()
     {
-        // mosquitto's ACL lets an application publish on a thing's delta topic (AWS and LocalIotCore
-        // let only the shadow service): the firmware itself must not trust what it cannot check.
+        // Only the shadow service publishes on a thing's delta topic (on AWS, LocalIotCore and the rig's
+        // mosquitto), but a service or broker can be wrong: the firmware itself must not trust what it
+        // cannot check. The scenario publishes as the service's mosquitto user.
         await using var rig = await Rig.StartAsync(Mosquitto);
         await Scenarios.ForgedDeltaVersionsLockNothingOut(rig);
     }

@@ -148,9 +148,10 @@ internal static class Scenarios
     }
 
     /// <summary>
-    /// 5. Forged deltas straight onto the device's delta topic (a broker that lets any client publish
-    /// there, as mosquitto with a plain ACL does): the 2^63-1 version, one that does not fit 64 bits and
-    /// a thousand with versions from 100000 move nothing and pin nothing; the next real command is obeyed.
+    /// 5. Forged deltas straight onto the device's delta topic (published as the shadow service's own
+    /// broker user, the only one the rig's mosquitto lets publish there: what a compromised service, or
+    /// a broker without that ACL, would send): the 2^63-1 version, one that does not fit 64 bits and a
+    /// thousand with versions from 100000 move nothing and pin nothing; the next real command is obeyed.
     /// </summary>
     public static async Task ForgedDeltaVersionsLockNothingOut(Rig rig)
     {
@@ -158,13 +159,16 @@ internal static class Scenarios
         await rig.WaitForFirmwareOnlineAsync(Patience);
         await firmware.WaitForLineAsync(Rig.IsShadowFetchedLine, Patience, "the start-up /get answered");
         var delta = "$aws/things/" + rig.Options.Thing + "/shadow/update/delta";
-        await rig.Telemetry.PublishAsync(delta, System.Text.Encoding.UTF8.GetBytes("{\"state\":{\"MOTOR\":\"ON\"},\"version\":9223372036854775808}"));
+        using var forger = new MQTTnet.MqttClientFactory().CreateMqttClient();
+        await forger.ConnectAsync(new MQTTnet.MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", rig.PlainPort).WithClientId("forger").WithCredentials(LocalIotCore.Broker.ExternalBrokerBridge.UserName).Build());
+        Task Forge(string json) => forger.PublishAsync(new MQTTnet.MqttApplicationMessageBuilder().WithTopic(delta).WithPayload(json).WithQualityOfServiceLevel(MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce).Build());
+        await Forge("{\"state\":{\"MOTOR\":\"ON\"},\"version\":9223372036854775808}");
         // Before the next one: the shadow answer that one makes the firmware fetch clears errors.message.
         await rig.Until(async () => ((string?)Errors(await rig.Shadow.ReportedAsync())?["message"])?.Contains("is not a positive 64-bit integer", StringComparison.Ordinal) == true, Patience, "reported.errors.message for the version that does not fit");
-        await rig.Telemetry.PublishAsync(delta, System.Text.Encoding.UTF8.GetBytes("{\"state\":{\"MOTOR\":\"ON\"},\"version\":9223372036854775807}"));
+        await Forge("{\"state\":{\"MOTOR\":\"ON\"},\"version\":9223372036854775807}");
         for (var i = 0; i < 1000; i++)
         {
-            await rig.Telemetry.PublishAsync(delta, System.Text.Encoding.UTF8.GetBytes("{\"state\":{\"MOTOR\":\"" + (i % 2 == 0 ? "ON" : "OFF") + "\"},\"version\":" + (100_000 + i) + "}"));
+            await Forge("{\"state\":{\"MOTOR\":\"" + (i % 2 == 0 ? "ON" : "OFF") + "\"},\"version\":" + (100_000 + i) + "}");
         }
 
         // A real command after them: once it is applied, every forged delta before it was handled.

@@ -1,11 +1,17 @@
 using System.Text;
+using LocalIotCore.Broker;
+using MQTTnet;
+using MQTTnet.Protocol;
 
 namespace Firmware.EndToEnd.Harness;
 
 /// <summary>
 /// Input the firmware must survive without moving the relay: sent by an application client either
 /// through the shadow service (which may accept it and pass it on as a delta) or straight onto the
-/// topics the firmware listens to, as a buggy or hostile publisher could.
+/// topics the firmware listens to, as a buggy or hostile publisher would try. Those topics are the
+/// shadow service's replies: on AWS, and on LocalIotCore and the rig's mosquitto, only the service
+/// publishes there, so the broker refuses those inputs (<see cref="ServiceOnly"/>); the firmware's
+/// own tests feed them to it directly.
 /// </summary>
 public sealed record BadInput(string Name, string TopicSuffix, byte[] Payload)
 {
@@ -19,6 +25,38 @@ public sealed record BadInput(string Name, string TopicSuffix, byte[] Payload)
     public const string GetAccepted = "shadow/get/accepted";
 
     public string Topic(string thing) => "$aws/things/" + thing + "/" + TopicSuffix;
+
+    /// <summary>Aimed at a topic only the shadow service may publish on.</summary>
+    public bool ServiceOnly => TopicPolicy.IsServiceOnly(Topic("thing"));
+
+    /// <summary>
+    /// Sends the input from an application client of its own on the broker's plain port (so that the
+    /// broker refusing it disturbs no other client); true when the broker refused it by closing the
+    /// connection, as LocalIotCore does (mosquitto drops a refused publish and keeps the connection).
+    /// </summary>
+    public async Task<bool> SendAsync(int plainPort, string thing)
+    {
+        using var client = new MqttClientFactory().CreateMqttClient();
+        var options = new MqttClientOptionsBuilder()
+            .WithTcpServer("127.0.0.1", plainPort)
+            .WithClientId("app-bad-input-" + Guid.NewGuid().ToString("N")[..8])
+            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V311)
+            .WithTimeout(TimeSpan.FromSeconds(5))
+            .Build();
+        await client.ConnectAsync(options).ConfigureAwait(false);
+        try
+        {
+            await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(Topic(thing)).WithPayload(Payload).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build()).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is MQTTnet.Exceptions.MqttCommunicationException or OperationCanceledException)
+        {
+            return true; // Closed instead of acknowledged.
+        }
+
+        // Acknowledged: LocalIotCore acknowledges only what it accepts.
+        await client.DisconnectAsync().ConfigureAwait(false);
+        return false;
+    }
 
     /// <summary>
     /// Every kind. Those sent straight to the delta topic carry no version, or a stale one, so the

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using LocalIotCore.Broker;
 using LocalIotCore.Certificates;
 
 namespace Firmware.EndToEnd.Harness;
@@ -6,7 +7,9 @@ namespace Firmware.EndToEnd.Harness;
 /// <summary>
 /// A real mosquitto (Debian's package) as the broker: a mutual-TLS listener for devices, whose
 /// certificate CN becomes the user name and an ACL that keeps a device to its own topics (AWS's
-/// thing policy), and a plain loopback listener for LocalIotCore's bridge and applications.
+/// thing policy), and a plain loopback listener for LocalIotCore's bridge and applications. As on
+/// AWS, only the shadow service (LocalIotCore's bridge, user <see cref="ExternalBrokerBridge.UserName"/>)
+/// may publish a shadow's replies and lifecycle events: devices and applications may only read them.
 /// </summary>
 public sealed class Mosquitto : IAsyncDisposable
 {
@@ -24,16 +27,44 @@ public sealed class Mosquitto : IAsyncDisposable
         var cert = Path.Combine(folder, "server.pem");
         var key = Path.Combine(folder, "server.key");
         var acl = Path.Combine(folder, "acl");
+        var plainAcl = Path.Combine(folder, "acl-plain");
         authority.WriteCertificatePem(ca);
         using (var server = authority.IssueServerCertificate())
         {
             LocalCertificateAuthority.WritePem(server, cert, key);
         }
 
+        // mosquitto's ACLs only grant (no deny): a write grant is given for each request topic and
+        // never for a reply. '#' does not match topics that begin with '$', so $aws/... is listed.
         File.WriteAllText(acl, """
-            # Devices (user = certificate CN = thing name) use only their own topics, like AWS's thing policy.
-            pattern readwrite $aws/things/%u/shadow/#
+            # Devices (user = certificate CN = thing name) use only their own topics, like AWS's thing policy,
+            # and publish shadow requests, never the shadow service's replies.
+            pattern read $aws/things/%u/shadow/#
+            pattern write $aws/things/%u/shadow/update
+            pattern write $aws/things/%u/shadow/get
+            pattern write $aws/things/%u/shadow/delete
+            pattern write $aws/things/%u/shadow/name/+/update
+            pattern write $aws/things/%u/shadow/name/+/get
+            pattern write $aws/things/%u/shadow/name/+/delete
             pattern readwrite things/%u/#
+            """ + "\n");
+        File.WriteAllText(plainAcl, $"""
+            # Applications (anonymous): every ordinary topic, shadow requests for any thing, and read-only
+            # shadow replies and lifecycle events.
+            topic readwrite #
+            topic read $aws/things/#
+            topic read $aws/events/#
+            topic write $aws/things/+/shadow/update
+            topic write $aws/things/+/shadow/get
+            topic write $aws/things/+/shadow/delete
+            topic write $aws/things/+/shadow/name/+/update
+            topic write $aws/things/+/shadow/name/+/get
+            topic write $aws/things/+/shadow/name/+/delete
+
+            # LocalIotCore's bridge is the shadow service: it publishes the replies and the events.
+            user {ExternalBrokerBridge.UserName}
+            topic readwrite #
+            topic readwrite $aws/#
             """ + "\n");
         _configPath = Path.Combine(folder, "mosquitto.conf");
         _logPath = Path.Combine(folder, "mosquitto.log");
@@ -51,6 +82,7 @@ public sealed class Mosquitto : IAsyncDisposable
             "",
             "listener " + plainPort + " 127.0.0.1",
             "allow_anonymous true",
+            "acl_file " + plainAcl,
             "",
             "listener " + tlsPort + " 127.0.0.1",
             "cafile " + ca,

@@ -152,7 +152,7 @@ public sealed class ChaosCycles(Rig rig, Random random, TextWriter output)
                 // then follows the fetched state and the command within milliseconds).
                 await SettleAsync().ConfigureAwait(false);
                 var before = rig.RelayActuations;
-                await rig.Telemetry.PublishAsync(input.Topic(rig.Options.Thing), input.Payload).ConfigureAwait(false);
+                await input.SendAsync(rig.PlainPort, rig.Options.Thing).ConfigureAwait(false);
                 // No valid command is in flight, so any actuation in this window came from the bad input.
                 await Task.Delay(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
                 var moved = rig.RelayActuations - before;

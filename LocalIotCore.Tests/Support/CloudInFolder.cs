@@ -5,7 +5,15 @@ namespace LocalIotCore.Tests.Support;
 /// <summary>LocalIotCore in-process on free ports in a fresh temporary data folder, with an HTTP client on its API; restartable on the same folder.</summary>
 internal sealed class CloudInFolder : IAsyncDisposable
 {
-    private CloudInFolder(string folder) => Folder = folder;
+    private readonly Microsoft.Extensions.Logging.ILoggerFactory? _loggers;
+    private readonly Action<LocalIotCoreOptions>? _configure;
+
+    private CloudInFolder(string folder, Microsoft.Extensions.Logging.ILoggerFactory? loggers, Action<LocalIotCoreOptions>? configure)
+    {
+        Folder = folder;
+        _loggers = loggers;
+        _configure = configure;
+    }
 
     public string Folder { get; }
 
@@ -13,9 +21,10 @@ internal sealed class CloudInFolder : IAsyncDisposable
 
     public HttpClient Http { get; private set; } = null!;
 
-    public static async Task<CloudInFolder> StartAsync(string purpose)
+    /// <summary>Starts LocalIotCore with every port free (MQTT TLS, plain MQTT, HTTP); <paramref name="configure"/> may change the options first.</summary>
+    public static async Task<CloudInFolder> StartAsync(string purpose, Microsoft.Extensions.Logging.ILoggerFactory? loggers = null, Action<LocalIotCoreOptions>? configure = null)
     {
-        var cloud = new CloudInFolder(Path.Combine(Path.GetTempPath(), "localiotcore-" + purpose + "-" + Guid.NewGuid().ToString("N")));
+        var cloud = new CloudInFolder(Path.Combine(Path.GetTempPath(), "localiotcore-" + purpose + "-" + Guid.NewGuid().ToString("N")), loggers, configure);
         await cloud.StartServerAsync();
         return cloud;
     }
@@ -48,7 +57,9 @@ internal sealed class CloudInFolder : IAsyncDisposable
 
     private async Task StartServerAsync()
     {
-        Server = await LocalIotCoreServer.StartAsync(new LocalIotCoreOptions { DataDirectory = Folder, MqttPort = 0, HttpPort = 0, PlainApplicationPort = 0 });
+        var options = new LocalIotCoreOptions { DataDirectory = Folder, MqttPort = 0, HttpPort = 0, PlainApplicationPort = 0 };
+        _configure?.Invoke(options);
+        Server = await LocalIotCoreServer.StartAsync(options, _loggers);
         Http = new HttpClient { BaseAddress = new Uri("http://127.0.0.1:" + Server.HttpPort) };
     }
 }

@@ -34,7 +34,9 @@ internal sealed class TestClient : IAsyncDisposable
 
     public TaskCompletionSource<MqttClientDisconnectedEventArgs> Disconnected { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public static async Task<TestClient> DeviceAsync(LocalCertificateAuthority authority, int port, string thing, string? clientId = null, string? willTopic = null, string? commonName = null)
+    public const string ConnectedFalse = "{\"state\":{\"reported\":{\"connected\":false}}}";
+
+    public static async Task<TestClient> DeviceAsync(LocalCertificateAuthority authority, int port, string thing, string? clientId = null, string? willTopic = null, string? commonName = null, string willPayload = ConnectedFalse)
     {
         using var issued = authority.IssueDeviceCertificate(commonName ?? thing);
         var certificate = X509CertificateLoader.LoadPkcs12(issued.Export(X509ContentType.Pkcs12), null);
@@ -61,7 +63,7 @@ internal sealed class TestClient : IAsyncDisposable
             .WithTlsOptions(tls);
         if (willTopic is not null)
         {
-            builder.WithWillTopic(willTopic).WithWillPayload("{\"state\":{\"reported\":{\"connected\":false}}}").WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+            builder.WithWillTopic(willTopic).WithWillPayload(willPayload).WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
         }
 
         var client = new TestClient(new MqttClientFactory().CreateMqttClient());
@@ -75,10 +77,21 @@ internal sealed class TestClient : IAsyncDisposable
         return client;
     }
 
-    public static async Task<TestClient> ApplicationAsync(int port, params string[] topics)
+    public static Task<TestClient> ApplicationAsync(int port, params string[] topics) => ConnectApplicationAsync(port, null, null, topics);
+
+    /// <summary>An application on the plain port with a Last Will.</summary>
+    public static Task<TestClient> ApplicationWithWillAsync(int port, string willTopic, string willPayload) => ConnectApplicationAsync(port, willTopic, willPayload, []);
+
+    private static async Task<TestClient> ConnectApplicationAsync(int port, string? willTopic, string? willPayload, string[] topics)
     {
         var client = new TestClient(new MqttClientFactory().CreateMqttClient());
-        await client.Client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId("app-" + Guid.NewGuid().ToString("N")[..8]).Build());
+        var builder = new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId("app-" + Guid.NewGuid().ToString("N")[..8]);
+        if (willTopic is not null)
+        {
+            builder.WithWillTopic(willTopic).WithWillPayload(willPayload ?? ConnectedFalse).WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+        }
+
+        await client.Client.ConnectAsync(builder.Build());
         foreach (var topic in topics)
         {
             await client.SubscribeAsync(topic);

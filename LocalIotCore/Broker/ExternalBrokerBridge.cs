@@ -21,12 +21,19 @@ public sealed class ExternalBrokerBridge(string endpoint, MessageRouter router, 
     private MqttClientOptions? _options;
     private Task _reconnecting = Task.CompletedTask;
 
+    /// <summary>
+    /// The user name the bridge connects with (no password), so that the broker's ACL can let
+    /// LocalIotCore alone publish what only the shadow service publishes (its replies, deltas and
+    /// lifecycle events), as on AWS.
+    /// </summary>
+    public const string UserName = "localiotcore";
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var separator = endpoint.LastIndexOf(':');
         var host = separator > 0 ? endpoint[..separator] : endpoint;
         var port = separator > 0 ? int.Parse(endpoint[(separator + 1)..], CultureInfo.InvariantCulture) : 1883;
-        _options = new MqttClientOptionsBuilder().WithTcpServer(host, port).WithClientId("localiotcore-" + Guid.NewGuid().ToString("N")[..8]).WithCleanSession(true).Build();
+        _options = new MqttClientOptionsBuilder().WithTcpServer(host, port).WithClientId("localiotcore-" + Guid.NewGuid().ToString("N")[..8]).WithCredentials(UserName).WithCleanSession(true).Build();
         _client.ApplicationMessageReceivedAsync += OnMessageAsync;
         await ConnectAndSubscribeAsync(cancellationToken).ConfigureAwait(false);
         // The broker may restart under us: come back and subscribe again, or every shadow request goes unanswered.

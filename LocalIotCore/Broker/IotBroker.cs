@@ -33,6 +33,7 @@ public sealed class IotBroker : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly ConcurrentDictionary<string, long> _versions = new(StringComparer.Ordinal);
+    private readonly MqttListener _listener;
 
     public IotBroker(IotBrokerOptions options, X509Certificate2 serverCertificate, X509Certificate2 ca, MessageRouter router, ConnectionStateTable connections, TimeProvider time, ILogger log)
     {
@@ -43,28 +44,15 @@ public sealed class IotBroker : IAsyncDisposable
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _log = log ?? throw new ArgumentNullException(nameof(log));
         _applications = new HashSet<string>(options.ApplicationNames, StringComparer.Ordinal);
-        TlsPort = options.TlsPort == 0 ? FreeTcpPort.Next() : options.TlsPort;
-        PlainPort = options.PlainPort is int plain ? (plain == 0 ? FreeTcpPort.Next() : plain) : null;
+        Refusals = new RefusalLog(log, time, options.RefusalLogWindow);
+        // Loopback means both families: a listener on [::] (MQTTnet's IPv6 default) would be reachable
+        // from every IPv6 interface of the host.
+        IReadOnlyList<IPAddress> addresses = options.BindAddress is IPAddress bind ? [bind] : [IPAddress.Loopback, IPAddress.IPv6Loopback];
+        _listener = new MqttListener(addresses, options.TlsPort, options.PlainPort, serverCertificate, ValidateClientCertificate, options.Limits, Refusals, time);
 
-        var builder = new MqttServerOptionsBuilder()
-            .WithEncryptedEndpoint()
-            .WithEncryptedEndpointBoundIPAddress(options.BindAddress)
-            .WithEncryptedEndpointPort(TlsPort)
-            .WithEncryptionCertificate(serverCertificate)
-            .WithClientCertificate(ValidateClientCertificate, false);
-        if (PlainPort is int plainPort)
-        {
-            // Application access without TLS, on loopback only, when switched on explicitly.
-            builder.WithDefaultEndpoint().WithDefaultEndpointBoundIPAddress(IPAddress.Loopback).WithDefaultEndpointPort(plainPort);
-        }
-        else
-        {
-            builder.WithoutDefaultEndpoint();
-        }
-
-        var serverOptions = builder.Build();
-        serverOptions.TlsEndpointOptions.ClientCertificateRequired = true;
-        _server = new MqttServerFactory().CreateMqttServer(serverOptions);
+        // The listeners are LocalIotCore's own (MqttListener); MQTTnet's server gets no endpoints of its own.
+        var serverOptions = new MqttServerOptionsBuilder().WithoutDefaultEndpoint().Build();
+        _server = new MqttServerFactory().CreateMqttServer(serverOptions, [_listener]);
         _server.ValidatingConnectionAsync += ValidateConnectionAsync;
         _server.InterceptingPublishAsync += InterceptPublishAsync;
         _server.InterceptingSubscriptionAsync += InterceptSubscriptionAsync;
@@ -72,9 +60,13 @@ public sealed class IotBroker : IAsyncDisposable
         _server.ClientDisconnectedAsync += OnDisconnectedAsync;
     }
 
-    public int TlsPort { get; }
+    /// <summary>The TLS port (after <see cref="StartAsync"/>; a free one when 0 was asked for).</summary>
+    public int TlsPort => _listener.TlsPort;
 
-    public int? PlainPort { get; }
+    public int? PlainPort => _listener.PlainPort;
+
+    /// <summary>What was refused, logged at most once per kind per window.</summary>
+    public RefusalLog Refusals { get; }
 
     public Task StartAsync() => _server.StartAsync();
 
@@ -103,7 +95,7 @@ public sealed class IotBroker : IAsyncDisposable
     {
         if (certificate is null)
         {
-            _log.LogWarning("TLS connection refused: no client certificate.");
+            Refusals.Refused(RefusalKind.TlsHandshake, "TLS connection without a client certificate");
             return false;
         }
 
@@ -115,7 +107,7 @@ public sealed class IotBroker : IAsyncDisposable
         verify.ChainPolicy.VerificationTime = _time.GetUtcNow().UtcDateTime;
         if (!verify.Build(client))
         {
-            _log.LogWarning("TLS connection refused: client certificate {Subject} is not signed by the local CA or not valid now.", client.Subject);
+            Refusals.Refused(RefusalKind.TlsHandshake, "TLS connection with client certificate '" + client.Subject + "', which is not signed by the local CA or not valid now");
             return false;
         }
 
@@ -157,12 +149,38 @@ public sealed class IotBroker : IAsyncDisposable
         }
 
         e.SessionItems[IdentityKey] = identity;
+        RefuseForbiddenWill(e, identity);
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// AWS sends a Last Will only where the client's policy allows it to publish (iot:Publish on the will
+    /// topic). A will it may not publish is dropped here, when the client connects, so that no path
+    /// sends it (MQTTnet's on a drop, this broker's on a takeover), and its owner sees why in the log.
+    /// </summary>
+    private void RefuseForbiddenWill(ValidatingConnectionEventArgs e, Identity identity)
+    {
+        MQTTnet.Packets.MqttConnectPacket? connect;
+        try
+        {
+            connect = ConnectPacketOf(e);
+        }
+        catch (MissingFieldException)
+        {
+            // Every path that sends a will checks the policy again (InterceptPublishAsync, PublishTakenOverWillAsync).
+            return;
+        }
+
+        if (connect is { WillFlag: true } && TopicPolicy.DenyPublish(identity, connect.WillTopic ?? "") is string denied)
+        {
+            connect.WillFlag = false;
+            Refusals.Refused(RefusalKind.WillRefused, "client '" + e.ClientId + "' connected with a Last Will on '" + connect.WillTopic + "'; the will will not be sent: " + denied);
+        }
     }
 
     private Task Refuse(ValidatingConnectionEventArgs e, MqttConnectReasonCode code, string reason)
     {
-        _log.LogWarning("Connection of client id '{ClientId}' refused: {Reason}", e.ClientId, reason);
+        Refusals.Refused(RefusalKind.ConnectRefused, "connection of client id '" + e.ClientId + "': " + reason);
         e.ReasonCode = code;
         return Task.CompletedTask;
     }
@@ -170,16 +188,23 @@ public sealed class IotBroker : IAsyncDisposable
     private async Task InterceptPublishAsync(InterceptingPublishEventArgs e)
     {
         var topic = e.ApplicationMessage.Topic;
-        if (IdentityOf(e.SessionItems) is Identity identity && TopicPolicy.DenyPublish(identity, topic) is string denied)
+        var payload = e.ApplicationMessage.Payload;
+        if (IdentityOf(e.SessionItems) is Identity identity)
         {
-            // AWS closes the connection of a client that publishes where its policy does not allow.
-            _log.LogWarning("Publish refused and connection closed: {Reason}", denied);
-            e.ProcessPublish = false;
-            e.CloseConnection = true;
-            return;
+            // AWS closes the connection of a client that publishes where its policy does not allow, or
+            // more than its message size limit.
+            (RefusalKind Kind, string? Reason) denied = payload.Length > ListenerLimits.MaximumPayloadBytes
+                ? (RefusalKind.OversizedPacket, "a message of " + payload.Length + " bytes on '" + topic + "' is larger than the " + ListenerLimits.MaximumPayloadBytes + "-byte limit")
+                : TopicPolicy.DenyPublish(identity, topic) is string reason ? (RefusalKind.PublishRefused, reason) : default;
+            if (denied.Reason is not null)
+            {
+                Refusals.Refused(denied.Kind, "publish from '" + e.ClientId + "' refused and connection closed: " + denied.Reason);
+                e.ProcessPublish = false;
+                e.CloseConnection = true;
+                return;
+            }
         }
 
-        var payload = e.ApplicationMessage.Payload;
         var bytes = payload.IsSingleSegment ? payload.First.Span : System.Buffers.BuffersExtensions.ToArray(payload);
         IReadOnlyList<ShadowMessage> messages;
         try
@@ -197,9 +222,17 @@ public sealed class IotBroker : IAsyncDisposable
 
     private Task InterceptSubscriptionAsync(InterceptingSubscriptionEventArgs e)
     {
-        if (IdentityOf(e.SessionItems) is Identity identity && TopicPolicy.DenySubscribe(identity, e.TopicFilter.Topic) is string denied)
+        var filter = e.TopicFilter.Topic;
+        if (string.IsNullOrEmpty(filter))
         {
-            _log.LogWarning("Subscription refused: {Reason}", denied);
+            // MQTT 3.1.1 section 4.7.3: a topic filter is at least one character long.
+            Refusals.Refused(RefusalKind.SubscribeRefused, "subscription of '" + e.ClientId + "' to an empty topic filter");
+            e.ProcessSubscription = false;
+            e.Response.ReasonCode = MqttSubscribeReasonCode.TopicFilterInvalid;
+        }
+        else if (IdentityOf(e.SessionItems) is Identity identity && TopicPolicy.DenySubscribe(identity, filter) is string denied)
+        {
+            Refusals.Refused(RefusalKind.SubscribeRefused, "subscription of '" + e.ClientId + "': " + denied);
             e.ProcessSubscription = false;
             e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
         }
@@ -263,6 +296,21 @@ public sealed class IotBroker : IAsyncDisposable
             return;
         }
 
+        // The will was checked when the client connected; checked again here because this path
+        // publishes as LocalIotCore itself, past InterceptPublishAsync.
+        var denied = IdentityOf(e.SessionItems) is Identity identity ? TopicPolicy.DenyPublish(identity, connect.WillTopic) : "the session has no identity";
+        if (denied is not null)
+        {
+            Refusals.Refused(RefusalKind.WillRefused, "the will of '" + e.ClientId + "'s taken-over session on '" + connect.WillTopic + "' is not sent: " + denied);
+            return;
+        }
+
+        if (connect.WillMessage is { Length: > ListenerLimits.MaximumPayloadBytes })
+        {
+            Refusals.Refused(RefusalKind.WillRefused, "the will of '" + e.ClientId + "'s taken-over session is larger than the message size limit and is not sent");
+            return;
+        }
+
         var payload = connect.WillMessage ?? [];
         _log.LogInformation("Publishing the will of {Client}'s taken-over session on {Topic}", e.ClientId, connect.WillTopic);
         var messages = new List<ShadowMessage> { new(connect.WillTopic, payload) };
@@ -274,6 +322,10 @@ public sealed class IotBroker : IAsyncDisposable
     // reaches it without reflection (trim- and NativeAOT-safe). Pinned by the duplicate-client-id test.
     [System.Runtime.CompilerServices.UnsafeAccessor(System.Runtime.CompilerServices.UnsafeAccessorKind.Field, Name = "_connectPacket")]
     private static extern ref MQTTnet.Packets.MqttConnectPacket ConnectPacketOf(ClientDisconnectedEventArgs e);
+
+    // The same packet, when the client connects (pinned by the forbidden-will tests).
+    [System.Runtime.CompilerServices.UnsafeAccessor(System.Runtime.CompilerServices.UnsafeAccessorKind.Field, Name = "_connectPacket")]
+    private static extern ref MQTTnet.Packets.MqttConnectPacket ConnectPacketOf(ValidatingConnectionEventArgs e);
 
     private async Task Lifecycle(LifecycleEvent lifecycle)
     {
@@ -296,7 +348,12 @@ public sealed class IotBroker : IAsyncDisposable
 
 public sealed class IotBrokerOptions
 {
-    public IPAddress BindAddress { get; set; } = IPAddress.Loopback;
+    /// <summary>null = loopback on both address families (127.0.0.1 and ::1).</summary>
+    public IPAddress? BindAddress { get; set; }
+
+    public ListenerLimits Limits { get; set; } = new();
+
+    public TimeSpan RefusalLogWindow { get; set; } = RefusalLog.DefaultWindow;
 
     /// <summary>0 = a free port.</summary>
     public int TlsPort { get; set; } = 8883;

@@ -9,6 +9,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace LocalIotCore.Dashboard;
 
@@ -91,16 +94,34 @@ public static class DashboardEndpoints
     private static async Task StreamAsync(HttpContext context, LiveFeed feed)
     {
         var response = context.Response;
+        var reader = feed.TrySubscribe();
+        if (reader is null)
+        {
+            response.Headers.RetryAfter = "10";
+            await WriteErrorAsync(context, 503, "the dashboard has " + feed.MaximumSubscribers + " live pages open already; close one or retry later").ConfigureAwait(false);
+            return;
+        }
+
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        // The feed's own write deadline decides when a page has stopped reading (WriteTextAsync), not
+        // Kestrel's minimum data rate, which would end a stalled page at a time of its own, unlogged.
+        if (context.Features.Get<IHttpMinResponseDataRateFeature>() is { } rate)
+        {
+            rate.MinDataRate = null;
+        }
+
         var aborted = context.RequestAborted;
-        var reader = feed.Subscribe();
         try
         {
             // 'hello' tells the page the stream is open: it (re)loads its whole picture then, so a change
             // made while it was away is not missed. retry: reconnect after 2 s if the stream breaks.
-            await WriteTextAsync(response, "retry: 2000\nevent: hello\ndata: {}\n\n", aborted).ConfigureAwait(false);
+            if (!await WriteTextAsync(context, feed, "retry: 2000\nevent: hello\ndata: {}\n\n").ConfigureAwait(false))
+            {
+                return;
+            }
+
             while (true)
             {
                 using var quiet = CancellationTokenSource.CreateLinkedTokenSource(aborted);
@@ -112,7 +133,11 @@ public static class DashboardEndpoints
                 }
                 catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
                 {
-                    await WriteTextAsync(response, ": keep-alive\n\n", aborted).ConfigureAwait(false);
+                    if (!await WriteTextAsync(context, feed, ": keep-alive\n\n").ConfigureAwait(false))
+                    {
+                        return;
+                    }
+
                     continue;
                 }
 
@@ -128,12 +153,15 @@ public static class DashboardEndpoints
                     text.Append("event: ").Append(live.Kind).Append("\ndata: ").Append(live.Json).Append("\n\n");
                 }
 
-                await WriteTextAsync(response, text.ToString(), aborted).ConfigureAwait(false);
+                if (!await WriteTextAsync(context, feed, text.ToString()).ConfigureAwait(false))
+                {
+                    return;
+                }
             }
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
-            // The page went away.
+            // The page went away (or was dropped for not reading).
         }
         catch (LiveFeedOverflowException)
         {
@@ -196,7 +224,32 @@ public static class DashboardEndpoints
         await context.Response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length)).ConfigureAwait(false);
     }
 
-    private static async Task WriteTextAsync(HttpResponse response, string text, CancellationToken cancellationToken)
+    /// <summary>
+    /// One write to a page, within the feed's write deadline: a page that does not take it in time has
+    /// stopped reading, and its connection is aborted so that it holds no buffers or socket (false).
+    /// </summary>
+    private static async Task<bool> WriteTextAsync(HttpContext context, LiveFeed feed, string text)
+    {
+        // Raced against the deadline rather than cancelled by it: a write Kestrel holds back for a
+        // client that does not read does not always give up on a cancelled token.
+        var write = WriteAndFlushAsync(context.Response, text, context.RequestAborted);
+        try
+        {
+            await write.WaitAsync(feed.WriteDeadline).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            context.RequestServices.GetService<ILoggerFactory>()?.CreateLogger("LocalIotCore.Dashboard")
+                .LogWarning("Dashboard page {Remote} dropped: a write did not complete within {Seconds} s (the page stopped reading)", context.Connection.RemoteIpAddress + ":" + context.Connection.RemotePort, feed.WriteDeadline.TotalSeconds);
+            context.Abort();
+            // The abandoned write ends with the connection; its outcome is of no interest any more.
+            _ = write.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            return false;
+        }
+    }
+
+    private static async Task WriteAndFlushAsync(HttpResponse response, string text, CancellationToken cancellationToken)
     {
         await response.Body.WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken).ConfigureAwait(false);
         await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);

@@ -15,7 +15,20 @@ public sealed class LocalIotCoreOptions
     /// <summary>HTTP API; 0 = a free port.</summary>
     public int HttpPort { get; set; } = DefaultHttpPort;
 
-    public IPAddress BindAddress { get; set; } = IPAddress.Loopback;
+    /// <summary>Where every listener (TLS MQTT, plain MQTT, HTTP) binds; null = loopback on both address families (127.0.0.1 and ::1).</summary>
+    public IPAddress? BindAddress { get; set; }
+
+    /// <summary>Dashboard pages with a live feed open at once (each costs work on every event).</summary>
+    public int LivePagesMaximum { get; set; } = Dashboard.LiveFeed.DefaultMaximumSubscribers;
+
+    /// <summary>Events queued for one dashboard page before it is cut off as too far behind.</summary>
+    public int LivePageQueueLength { get; set; } = Dashboard.LiveFeed.QueueLength;
+
+    /// <summary>How long one write to a dashboard page may take before the page is dropped as not reading.</summary>
+    public TimeSpan LivePageWriteDeadline { get; set; } = Dashboard.LiveFeed.DefaultWriteDeadline;
+
+    /// <summary>The MQTT listeners' TLS handshake and CONNECT deadlines.</summary>
+    public Broker.ListenerLimits MqttLimits { get; set; } = new();
 
     /// <summary>Plain (no TLS) loopback listener for application clients; null = off (explicit opt-in).</summary>
     public int? PlainApplicationPort { get; set; }

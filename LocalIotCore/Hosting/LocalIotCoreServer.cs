@@ -34,11 +34,15 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
     private WebApplication? _http;
     private HttpClient? _webhookClient;
 
+    /// <summary>HTTP connections open at once; Kestrel closes more as soon as it accepts them.</summary>
+    public const int MaximumHttpConnections = 1000;
+
     private LocalIotCoreServer(LocalIotCoreOptions options, LocalCertificateAuthority authority)
     {
         Options = options;
         Authority = authority;
         DataDirectory = Path.GetFullPath(options.DataDirectory);
+        Feed = new LiveFeed(options.LivePagesMaximum) { WriteDeadline = options.LivePageWriteDeadline, PageQueueLength = options.LivePageQueueLength };
     }
 
     public LocalIotCoreOptions Options { get; }
@@ -65,7 +69,7 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
     public TelemetryHistory Telemetry { get; private set; } = null!;
 
     /// <summary>What every open dashboard page hears.</summary>
-    public LiveFeed Feed { get; } = new();
+    public LiveFeed Feed { get; }
 
     /// <summary>The dashboard's address (the HTTP host's root).</summary>
     public string DashboardUrl => "http://127.0.0.1:" + HttpPort + "/";
@@ -186,7 +190,7 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
             var caCopy = X509CertificateLoader.LoadCertificate(Authority.Certificate.RawData);
             _disposables.Add(caCopy);
             _broker = new IotBroker(
-                new IotBrokerOptions { BindAddress = Options.BindAddress, TlsPort = Options.MqttPort, PlainPort = Options.PlainApplicationPort, ApplicationNames = Options.ApplicationNames },
+                new IotBrokerOptions { BindAddress = Options.BindAddress, Limits = Options.MqttLimits, TlsPort = Options.MqttPort, PlainPort = Options.PlainApplicationPort, ApplicationNames = Options.ApplicationNames },
                 tlsCertificate, caCopy, router, Connections, time, loggers.CreateLogger("LocalIotCore.Broker"));
             await _broker.StartAsync().ConfigureAwait(false);
             publish = _broker.PublishAsync;
@@ -202,7 +206,21 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         // stops this server when it is time (the firmware's host only after its own clean shutdown),
         // so the HTTP API must not listen to the console (ConsoleLifetime) by itself.
         builder.Services.AddSingleton<IHostLifetime, OwnerControlledLifetime>();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(Options.BindAddress, Options.HttpPort));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // Connections that are never finished (a page that stopped reading, a client that never sends
+            // its request) must not use up the process's file descriptors, which the MQTT listeners share.
+            kestrel.Limits.MaxConcurrentConnections = MaximumHttpConnections;
+            if (Options.BindAddress is IPAddress bind)
+            {
+                kestrel.Listen(bind, Options.HttpPort);
+            }
+            else
+            {
+                // Loopback on both families. Kestrel's ListenLocalhost takes no port 0, so a free port is picked first.
+                kestrel.ListenLocalhost(Options.HttpPort == 0 ? FreeTcpPort.Next() : Options.HttpPort);
+            }
+        });
         _http = builder.Build();
         HttpApi.Map(_http, router, publish, Connections, Notifier);
         DashboardEndpoints.Map(_http, Feed, Telemetry, Connections, time);
