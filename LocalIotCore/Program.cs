@@ -34,6 +34,10 @@ for (var i = 0; i < args.Length; i++)
             case "--webhook":
                 options.WebhookUrl = new Uri(Next());
                 break;
+            case "--bind":
+                // A LAN address for a device on the network (an ESP32); loopback when not given.
+                options.BindAddress = System.Net.IPAddress.Parse(Next());
+                break;
             case "--external-broker":
                 options.ExternalBroker = Next();
                 break;
@@ -61,10 +65,10 @@ using var loggers = LoggerFactory.Create(logging => logging.AddSimpleConsole(o =
 await using var server = await LocalIotCoreServer.StartAsync(options, loggers);
 Console.WriteLine("LocalIotCore — a local stand-in for AWS IoT Core");
 Console.WriteLine(options.ExternalBroker is null
-    ? "  MQTT (mutual TLS): mqtts://127.0.0.1:" + server.MqttPort + (server.PlainApplicationPort is int plain ? "   plain (applications, loopback): 127.0.0.1:" + plain : "")
+    ? "  MQTT (mutual TLS): mqtts://" + server.Host + ":" + server.MqttPort + (server.PlainApplicationPort is int plain ? "   plain (applications, loopback): 127.0.0.1:" + plain : "")
     : "  MQTT: served through the external broker at " + options.ExternalBroker);
 Console.WriteLine("  Dashboard:         " + server.DashboardUrl);
-Console.WriteLine("  HTTP API:          http://127.0.0.1:" + server.HttpPort + "  (GET /api/things, GET|POST|DELETE /things/<thing>/shadow)");
+Console.WriteLine("  HTTP API:          http://" + server.Host + ":" + server.HttpPort + "  (GET /api/things, GET|POST|DELETE /things/<thing>/shadow)");
 Console.WriteLine("  Root CA:           " + server.CaCertificatePath);
 Console.WriteLine("  Data directory:    " + server.DataDirectory);
 Console.WriteLine("  Device certificate: dotnet run --project LocalIotCore -- mint-device-cert <thing> --data-dir " + options.DataDirectory);
@@ -88,5 +92,6 @@ return 0;
 static string Usage() => """
     Usage: LocalIotCore [--data-dir DIR] [--mqtt-port 8883] [--http-port 8080] [--plain-port PORT]
                         [--grace-seconds 300] [--webhook URL] [--external-broker HOST:PORT]
+                        [--bind ADDRESS]   (TLS MQTT and HTTP on ADDRESS instead of loopback; the plain port stays on loopback)
            LocalIotCore mint-device-cert <thing> [--out DIR] [--data-dir DIR]
     """;

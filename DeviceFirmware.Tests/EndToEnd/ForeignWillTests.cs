@@ -1,6 +1,7 @@
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
-using DeviceFirmware.Core;
+using DeviceFirmware.Core.Agent;
+using DeviceFirmware.Core.Shadow;
 using DeviceFirmware.Hardware;
 using DeviceFirmware.Hosting;
 using DeviceFirmware.Mqtt;
@@ -40,7 +41,7 @@ public sealed class ForeignWillTests
         using var outbox = new TelemetryOutbox(Path.Combine(folder, "outbox.db"), 100, NullLogger.Instance);
         var publisher = new OutboxPublisher(outbox, mqtt.PublishAsync, NullLogger.Instance);
         var relay = new SimulatedRelay(NullLogger<SimulatedRelay>.Instance);
-        var settings = new AgentSettings { ThingName = PumpShadow.Thing, FirmwareVersion = "9.9.9", MinimumSwitchInterval = TimeSpan.Zero };
+        var settings = new AgentSettings(PumpShadow.Thing) { FirmwareVersion = "9.9.9", MinimumSwitchInterval = TimeSpan.Zero };
         using var service = new DeviceAgentService(new DeviceAgent(settings, Random.Shared.NextDouble), mqtt, relay, new NoSensor("none fitted"), publisher, null, TimeProvider.System, NullLoggerFactory.Instance);
         try
         {

@@ -44,6 +44,49 @@ public sealed class ExposureAndLimitsTests
     }
 
     [TestMethod]
+    public async Task An_explicit_bind_address_carries_TLS_and_HTTP_and_is_in_the_certificate_while_the_plain_port_stays_on_loopback()
+    {
+        // 127.0.0.2 stands in for a LAN address (an ESP32 on the developer's network): another address
+        // than the default loopback ones, still on this machine.
+        var lan = IPAddress.Parse("127.0.0.2");
+        await using var cloud = await CloudInFolder.StartAsync("bind", _log, options => options.BindAddress = lan);
+        var server = cloud.Server;
+        CollectionAssert.AreEquivalent(new[] { lan }, ListeningAddresses(server.MqttPort), "TLS MQTT on the bind address only");
+        CollectionAssert.AreEquivalent(new[] { lan }, ListeningAddresses(server.HttpPort), "HTTP on the bind address only");
+        foreach (var address in ListeningAddresses(server.PlainApplicationPort!.Value))
+        {
+            Assert.IsTrue(IPAddress.IsLoopback(address) && !address.Equals(lan), "the unauthenticated plain port stays on 127.0.0.1/::1, not " + address);
+        }
+
+        StringAssert.Contains(server.DashboardUrl, "127.0.0.2");
+
+        // A device that checks the server's name against the address it dialled (as mbedTLS does) accepts it.
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(lan, server.MqttPort);
+        await using var tls = new SslStream(tcp.GetStream());
+        using var issued = server.Authority.IssueDeviceCertificate("pump-1");
+        using var certificate = X509CertificateLoader.LoadPkcs12(issued.Export(X509ContentType.Pkcs12), null);
+        var errors = SslPolicyErrors.None;
+        X509Certificate2? seen = null;
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "127.0.0.2",
+            ClientCertificates = new X509CertificateCollection { certificate },
+            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            RemoteCertificateValidationCallback = (_, cert, _, e) =>
+            {
+                errors = e;
+                seen = cert is null ? null : X509CertificateLoader.LoadCertificate(cert.GetRawCertData());
+                return true;
+            },
+        });
+        Assert.IsNotNull(seen);
+        Assert.IsTrue(seen.MatchesHostname("127.0.0.2"), "the server certificate names the bind address");
+        Assert.AreEqual(SslPolicyErrors.None, errors & SslPolicyErrors.RemoteCertificateNameMismatch, "no name mismatch for the bind address");
+        seen.Dispose();
+    }
+
+    [TestMethod]
     public async Task A_message_over_128_KB_is_refused_and_its_sender_disconnected_and_one_of_128_KB_is_delivered()
     {
         var port = _cloud.Server.PlainApplicationPort!.Value;

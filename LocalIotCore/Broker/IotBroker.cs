@@ -47,7 +47,7 @@ public sealed class IotBroker : IAsyncDisposable
         Refusals = new RefusalLog(log, time, options.RefusalLogWindow);
         // Loopback means both families: a listener on [::] (MQTTnet's IPv6 default) would be reachable
         // from every IPv6 interface of the host.
-        IReadOnlyList<IPAddress> addresses = options.BindAddress is IPAddress bind ? [bind] : [IPAddress.Loopback, IPAddress.IPv6Loopback];
+        IReadOnlyList<IPAddress> addresses = options.BindAddress is IPAddress bind ? [bind] : MqttListener.Loopback;
         _listener = new MqttListener(addresses, options.TlsPort, options.PlainPort, serverCertificate, ValidateClientCertificate, options.Limits, Refusals, time);
 
         // The listeners are LocalIotCore's own (MqttListener); MQTTnet's server gets no endpoints of its own.

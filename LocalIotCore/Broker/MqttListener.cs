@@ -43,6 +43,9 @@ public sealed class ListenerLimits
 /// </summary>
 internal sealed class MqttListener : IMqttServerAdapter
 {
+    /// <summary>Where the plain (unauthenticated) port binds, whatever the TLS port's addresses: loopback only.</summary>
+    public static readonly IReadOnlyList<IPAddress> Loopback = [IPAddress.Loopback, IPAddress.IPv6Loopback];
+
     private readonly IReadOnlyList<IPAddress> _addresses;
     private readonly int? _requestedTlsPort;
     private readonly int? _requestedPlainPort;
@@ -81,12 +84,13 @@ internal sealed class MqttListener : IMqttServerAdapter
         _logger = logger ?? MqttNetNullLogger.Instance;
         if (_requestedTlsPort is int tls)
         {
-            TlsPort = Listen(tls, isTls: true);
+            TlsPort = Listen(tls, isTls: true, _addresses);
         }
 
         if (_requestedPlainPort is int plain)
         {
-            PlainPort = Listen(plain, isTls: false);
+            // No certificate, no policy: never reachable from another host, even with a LAN bind address.
+            PlainPort = Listen(plain, isTls: false, Loopback);
         }
 
         return Task.CompletedTask;
@@ -116,7 +120,7 @@ internal sealed class MqttListener : IMqttServerAdapter
     public void Dispose() => StopAsync().GetAwaiter().GetResult();
 
     /// <summary>Binds the port on every address (port 0: one free port, the same on each) and starts accepting.</summary>
-    private int Listen(int requestedPort, bool isTls)
+    private int Listen(int requestedPort, bool isTls, IReadOnlyList<IPAddress> addresses)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -124,7 +128,7 @@ internal sealed class MqttListener : IMqttServerAdapter
             var port = requestedPort;
             try
             {
-                foreach (var address in _addresses)
+                foreach (var address in addresses)
                 {
                     if (address.AddressFamily == AddressFamily.InterNetworkV6 && !Socket.OSSupportsIPv6)
                     {

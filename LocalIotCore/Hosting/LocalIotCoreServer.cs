@@ -72,7 +72,12 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
     public LiveFeed Feed { get; }
 
     /// <summary>The dashboard's address (the HTTP host's root).</summary>
-    public string DashboardUrl => "http://127.0.0.1:" + HttpPort + "/";
+    public string DashboardUrl => "http://" + Host + ":" + HttpPort + "/";
+
+    /// <summary>The address the TLS MQTT and HTTP listeners are reached at, as a URL host.</summary>
+    public string Host => Options.BindAddress is IPAddress bind
+        ? (bind.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "[" + bind + "]" : bind.ToString())
+        : "127.0.0.1";
 
     public static async Task<LocalIotCoreServer> StartAsync(LocalIotCoreOptions options, ILoggerFactory? loggers = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
@@ -182,7 +187,11 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         }
         else
         {
-            var serverCertificate = Authority.IssueServerCertificate();
+            // A device on the LAN (an ESP32) connects to the bind address: the certificate names it, as
+            // an IP address and as a DNS name (older mbedTLS builds match the host only against DNS names).
+            var serverCertificate = Options.BindAddress is IPAddress lan
+                ? Authority.IssueServerCertificate(["localhost", lan.ToString()], [IPAddress.Loopback, IPAddress.IPv6Loopback, lan])
+                : Authority.IssueServerCertificate();
             // SslStream wants a key it can hand to the TLS stack; a PKCS#12 round trip gives it one.
             var tlsCertificate = X509CertificateLoader.LoadPkcs12(serverCertificate.Export(X509ContentType.Pkcs12), null);
             serverCertificate.Dispose();
