@@ -22,7 +22,7 @@ public sealed record ShadowResponse(int StatusCode, byte[] Body, IReadOnlyList<S
 
 /// <summary>
 /// The Device Shadow service (classic and named shadows) as described in
-/// ../shared/reference/aws-iot.md. Thread-safe; persistent.
+/// AWS IoT Core's developer guide ("Device Shadow service MQTT topics", "Shadow document"). Thread-safe; persistent.
 /// </summary>
 public interface IShadowService
 {

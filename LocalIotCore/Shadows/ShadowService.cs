@@ -6,7 +6,7 @@ namespace LocalIotCore.Shadows;
 
 /// <summary>
 /// The Device Shadow service (classic and named shadows), behaving like AWS IoT's as described in
-/// ../shared/reference/aws-iot.md: merge with null deletes, per-leaf metadata timestamps, version,
+/// AWS IoT Core's developer guide ("Shadow document", "Device Shadow error messages"): merge with null deletes, per-leaf metadata timestamps, version,
 /// recursive delta, accepted/rejected/delta/documents messages, and AWS's error codes. Thread-safe
 /// (one lock); every accepted change is written through to the store before it is answered.
 /// </summary>
