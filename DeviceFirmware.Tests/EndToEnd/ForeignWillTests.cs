@@ -1,14 +1,7 @@
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
-using DeviceFirmware.Core.Agent;
-using DeviceFirmware.Core.Shadow;
-using DeviceFirmware.Hardware;
-using DeviceFirmware.Hosting;
-using DeviceFirmware.Mqtt;
-using DeviceFirmware.Telemetry;
 using DeviceFirmware.Tests.Support;
 using LocalIotCore.Hosting;
-using Microsoft.Extensions.Logging.Abstractions;
 using MQTTnet;
 using MQTTnet.Protocol;
 
@@ -29,51 +22,30 @@ public sealed class ForeignWillTests
     [DataRow("$aws/things/" + PumpShadow.Thing + "/shadow/update", "{\"state\":{\"desired\":{\"MOTOR\":\"ON\"}}}")]
     public async Task A_will_aimed_at_the_firmwares_thing_does_not_switch_its_relay(string willTopic, string willPayload)
     {
-        var folder = Path.Combine(Path.GetTempPath(), "fw-foreign-will-" + Guid.NewGuid().ToString("N"));
-        await using var cloud = await LocalIotCoreServer.StartAsync(new LocalIotCoreOptions { DataDirectory = Path.Combine(folder, "cloud"), MqttPort = 0, HttpPort = 0 });
-        var certs = Path.Combine(folder, "certs");
-        cloud.MintDeviceCertificate(PumpShadow.Thing, Path.Combine(certs, "device.pem.crt"), Path.Combine(certs, "private.pem.key"), Path.Combine(certs, "root-ca.pem"));
-        using var http = new HttpClient { BaseAddress = new Uri("http://127.0.0.1:" + cloud.HttpPort) };
+        await using var firmware = await FirmwareInProcess.StartCloudAsync("foreign-will", PumpShadow.Thing);
+        var (cloud, http, relay, service) = (firmware.Cloud, firmware.Http, firmware.Relay, firmware.Service);
+        await service.StartAsync(CancellationToken.None);
+        await Until(() => PumpShadow.Reported(cloud)?["connected"]?.GetValue<bool>() == true, "the firmware reported connected=true");
 
-        var mqtt = new MqttNetConnection(
-            new MqttConnectionOptions { Endpoint = "localhost", Port = cloud.MqttPort, RootCaPath = Path.Combine(certs, "root-ca.pem"), CertificatePath = Path.Combine(certs, "device.pem.crt"), PrivateKeyPath = Path.Combine(certs, "private.pem.key") },
-            PumpShadow.Thing, ShadowTopics.DefaultWillTopic(PumpShadow.Thing), ShadowTopics.WillPayload(), TimeProvider.System, NullLogger<MqttNetConnection>.Instance);
-        using var outbox = new TelemetryOutbox(Path.Combine(folder, "outbox.db"), 100, NullLogger.Instance);
-        var publisher = new OutboxPublisher(outbox, mqtt.PublishAsync, NullLogger.Instance);
-        var relay = new SimulatedRelay(NullLogger<SimulatedRelay>.Instance);
-        var settings = new AgentSettings(PumpShadow.Thing) { FirmwareVersion = "9.9.9", MinimumSwitchInterval = TimeSpan.Zero };
-        using var service = new DeviceAgentService(new DeviceAgent(settings, Random.Shared.NextDouble), mqtt, relay, new NoSensor("none fitted"), publisher, null, TimeProvider.System, NullLoggerFactory.Instance);
-        try
-        {
-            await service.StartAsync(CancellationToken.None);
-            await Until(() => PumpShadow.Reported(cloud)?["connected"]?.GetValue<bool>() == true, "the firmware reported connected=true");
+        // pump-a connects with the will, then again with its own client id: the first session is taken over.
+        using var first = await ConnectAttackerAsync(cloud, willTopic, willPayload);
+        using var second = await ConnectAttackerAsync(cloud, null, null);
+        await Until(() => cloud.Connections.Find("pump-a") is { Connected: true } && cloud.Connections.RecentEvents(10).Any(e => e.Thing == "pump-a" && e.DisconnectReason == "DUPLICATE_CLIENTID"), "pump-a's first session taken over");
 
-            // pump-a connects with the will, then again with its own client id: the first session is taken over.
-            using var first = await ConnectAttackerAsync(cloud, willTopic, willPayload);
-            using var second = await ConnectAttackerAsync(cloud, null, null);
-            await Until(() => cloud.Connections.Find("pump-a") is { Connected: true } && cloud.Connections.RecentEvents(10).Any(e => e.Thing == "pump-a" && e.DisconnectReason == "DUPLICATE_CLIENTID"), "pump-a's first session taken over");
+        // A real change after the takeover: once the firmware has applied it, it has seen anything the will caused.
+        await PumpShadow.Desire(http, "{\"telemetryIntervalSeconds\":7}");
+        await Until(() => (int?)PumpShadow.Reported(cloud)?["telemetryIntervalSeconds"] == 7, "the real change after the takeover applied");
+        Assert.IsFalse(relay.IsOn, "the foreign will did not switch the relay");
+        Assert.AreEqual(0, relay.Actuations);
+        Assert.IsNull(PumpShadow.Document(cloud)?["state"]?["desired"]?["MOTOR"], "the will did not write MOTOR into the shadow");
 
-            // A real change after the takeover: once the firmware has applied it, it has seen anything the will caused.
-            await PumpShadow.Desire(http, "{\"telemetryIntervalSeconds\":7}");
-            await Until(() => (int?)PumpShadow.Reported(cloud)?["telemetryIntervalSeconds"] == 7, "the real change after the takeover applied");
-            Assert.IsFalse(relay.IsOn, "the foreign will did not switch the relay");
-            Assert.AreEqual(0, relay.Actuations);
-            Assert.IsNull(PumpShadow.Document(cloud)?["state"]?["desired"]?["MOTOR"], "the will did not write MOTOR into the shadow");
-
-            // Real commands are obeyed, both ways.
-            await PumpShadow.Desire(http, "{\"MOTOR\":\"ON\"}");
-            await Until(() => relay.IsOn, "a real ON obeyed");
-            await PumpShadow.Desire(http, "{\"MOTOR\":\"OFF\"}");
-            await Until(() => !relay.IsOn, "a real OFF obeyed");
-            Assert.AreEqual(2, relay.Actuations);
-            await service.StopAsync(CancellationToken.None).WaitAsync(Patience);
-        }
-        finally
-        {
-            await publisher.DisposeAsync();
-            await mqtt.DisposeAsync();
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        }
+        // Real commands are obeyed, both ways.
+        await PumpShadow.Desire(http, "{\"MOTOR\":\"ON\"}");
+        await Until(() => relay.IsOn, "a real ON obeyed");
+        await PumpShadow.Desire(http, "{\"MOTOR\":\"OFF\"}");
+        await Until(() => !relay.IsOn, "a real OFF obeyed");
+        Assert.AreEqual(2, relay.Actuations);
+        await service.StopAsync(CancellationToken.None).WaitAsync(Patience);
     }
 
     private static async Task<IMqttClient> ConnectAttackerAsync(LocalIotCoreServer cloud, string? willTopic, string? willPayload)
