@@ -1,5 +1,6 @@
 using System;
 using DeviceFirmware.Core.Agent;
+using DeviceFirmware.Core.Link;
 
 namespace DeviceFirmware.Esp32;
 
@@ -27,16 +28,6 @@ internal sealed class Esp32Settings
     /// <summary>UART COM2's TX for the 115200-baud serial log; -1 turns it off.</summary>
     public const int DefaultSerialTxPin = 4;
 
-    public const int DefaultMqttPort = 8883;
-
-    /// <summary>AWS IoT Core accepts keep-alive 30-1200 s (lower values are raised to 30).</summary>
-    public const int MinimumKeepAliveSeconds = 30;
-    public const int MaximumKeepAliveSeconds = 1200;
-    public const int DefaultKeepAliveSeconds = 30;
-
-    /// <summary>How long a PUBACK or SUBACK may take before the link is presumed dead (as Mqtt:ConnectTimeoutSeconds on the Pi).</summary>
-    public const int DefaultAcknowledgeTimeoutSeconds = 10;
-    public const int MaximumAcknowledgeTimeoutSeconds = 300;
 
     /// <summary>
     /// Telemetry kept in RAM while offline. Each entry is one telemetry document (about 250 bytes):
@@ -53,11 +44,11 @@ internal sealed class Esp32Settings
 
     public string MqttEndpoint { get; set; } = "";
 
-    public int MqttPort { get; set; } = DefaultMqttPort;
+    public int MqttPort { get; set; } = AwsIotMqtt.TlsPort;
 
-    public int KeepAliveSeconds { get; set; } = DefaultKeepAliveSeconds;
+    public int KeepAliveSeconds { get; set; } = AwsIotMqtt.DefaultKeepAliveSeconds;
 
-    public int AcknowledgeTimeoutSeconds { get; set; } = DefaultAcknowledgeTimeoutSeconds;
+    public int AcknowledgeTimeoutSeconds { get; set; } = AwsIotMqtt.DefaultAcknowledgeTimeoutSeconds;
 
     public int RelayPin { get; set; } = DefaultRelayPin;
 

@@ -1,6 +1,7 @@
 using System;
 using DeviceFirmware.Core.Agent;
 using DeviceFirmware.Core.Json;
+using DeviceFirmware.Core.Link;
 
 namespace DeviceFirmware.Esp32;
 
@@ -48,8 +49,8 @@ internal static class Esp32SettingsFile
         var mqtt = Section(root, "Mqtt", p);
         s.MqttEndpoint = Text(mqtt, "Mqtt", "Endpoint", "", true, p);
         s.MqttPort = Integer(mqtt, "Mqtt", "Port", s.MqttPort, 1, 65535, p);
-        s.KeepAliveSeconds = Integer(mqtt, "Mqtt", "KeepAliveSeconds", s.KeepAliveSeconds, Esp32Settings.MinimumKeepAliveSeconds, Esp32Settings.MaximumKeepAliveSeconds, p);
-        s.AcknowledgeTimeoutSeconds = Integer(mqtt, "Mqtt", "ConnectTimeoutSeconds", s.AcknowledgeTimeoutSeconds, 1, Esp32Settings.MaximumAcknowledgeTimeoutSeconds, p);
+        s.KeepAliveSeconds = Integer(mqtt, "Mqtt", "KeepAliveSeconds", s.KeepAliveSeconds, AwsIotMqtt.MinimumKeepAliveSeconds, AwsIotMqtt.MaximumKeepAliveSeconds, p);
+        s.AcknowledgeTimeoutSeconds = Integer(mqtt, "Mqtt", "ConnectTimeoutSeconds", s.AcknowledgeTimeoutSeconds, 1, AwsIotMqtt.MaximumAcknowledgeTimeoutSeconds, p);
 
         var relay = Section(root, "Relay", p);
         s.RelayPin = Pin(relay, "Relay", "Pin", s.RelayPin, false, p);

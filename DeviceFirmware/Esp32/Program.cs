@@ -1,6 +1,7 @@
 using System;
 using System.Device.Gpio;
 using System.Threading;
+using DeviceFirmware.Core;
 using DeviceFirmware.Core.Agent;
 using DeviceFirmware.Core.Shadow;
 
@@ -12,8 +13,8 @@ namespace DeviceFirmware.Esp32;
 /// </summary>
 public static class Program
 {
-    /// <summary>Reported as reported.firmware; the Pi build reports its assembly version the same way.</summary>
-    public const string FirmwareVersion = "0.1.0";
+    /// <summary>Reported as reported.firmwareVersion, as the Pi build does.</summary>
+    public const string FirmwareVersion = FirmwareRelease.Version;
 
     private const int ConfigurationRetryMilliseconds = 60000;
 

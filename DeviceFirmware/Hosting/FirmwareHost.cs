@@ -1,4 +1,4 @@
-using System.Reflection;
+using DeviceFirmware.Core;
 using DeviceFirmware.Core.Agent;
 using DeviceFirmware.Core.Link;
 using DeviceFirmware.Core.Shadow;
@@ -25,8 +25,7 @@ public static class FirmwareHost
     /// <summary>Local mode: the embedded LocalIotCore could not start (e.g. a port in use).</summary>
     public const int ExitLocalIotCoreFailed = 3;
 
-    public static string FirmwareVersion =>
-        typeof(FirmwareHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+    public static string FirmwareVersion => FirmwareRelease.Version;
 
     public static async Task<int> RunAsync(string[] args, TextWriter? console = null)
     {

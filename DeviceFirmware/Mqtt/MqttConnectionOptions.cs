@@ -30,15 +30,15 @@ public sealed class MqttConnectionOptions
 
     public int KeepAliveSeconds { get; set; } = DefaultKeepAliveSeconds;
 
-    public const int DefaultKeepAliveSeconds = AwsIotMqtt.MinimumKeepAliveSeconds;
+    public const int DefaultKeepAliveSeconds = AwsIotMqtt.DefaultKeepAliveSeconds;
 
-    public const int MaximumConnectTimeoutSeconds = 300;
+    public const int MaximumConnectTimeoutSeconds = AwsIotMqtt.MaximumAcknowledgeTimeoutSeconds;
 
     /// <summary>Every connect attempt (TCP, TLS and CONNACK) ends within this time, and a PUBACK or
     /// SUBACK that takes longer means the link is dead (a silent blackhole that keep-alive misses).</summary>
     public int ConnectTimeoutSeconds { get; set; } = DefaultConnectTimeoutSeconds;
 
-    public const int DefaultConnectTimeoutSeconds = 10;
+    public const int DefaultConnectTimeoutSeconds = AwsIotMqtt.DefaultAcknowledgeTimeoutSeconds;
 
     /// <summary>Plain TCP only when set to false explicitly, for a local broker.</summary>
     public bool UseTls { get; set; } = true;

@@ -18,4 +18,14 @@ public static class AwsIotMqtt
     /// <summary>Keep-alive below 30 s is raised to 30; above 1200 s the connection is refused.</summary>
     public const int MinimumKeepAliveSeconds = 30;
     public const int MaximumKeepAliveSeconds = 1200;
+
+    /// <summary>The firmware's keep-alive: the shortest AWS allows, so that a dead link is noticed soonest.</summary>
+    public const int DefaultKeepAliveSeconds = MinimumKeepAliveSeconds;
+
+    /// <summary>
+    /// The firmware's bound on a CONNACK, PUBACK or SUBACK: longer means the link is dead (a silent
+    /// blackhole that keep-alive alone notices only after 1.5 x keep-alive).
+    /// </summary>
+    public const int DefaultAcknowledgeTimeoutSeconds = 10;
+    public const int MaximumAcknowledgeTimeoutSeconds = 300;
 }
