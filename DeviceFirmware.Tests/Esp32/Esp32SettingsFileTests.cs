@@ -121,6 +121,35 @@ public sealed class Esp32SettingsFileTests
     }
 
     [TestMethod]
+    public void A_null_section_means_every_key_of_it_takes_its_default()
+    {
+        var settings = Accepted("{ " + Required + ", \"Relay\": null, \"Logging\": null }");
+        Assert.AreEqual(26, settings.RelayPin);
+        Assert.AreEqual(4, settings.SerialTxPin);
+    }
+
+    [TestMethod]
+    [DataRow("\"Mqtt\": { \"Endpoint\": \"h\", \"KeepAliveSecond\": 60 }", "unknown key Mqtt:KeepAliveSecond (known here: Endpoint, Port, KeepAliveSeconds, ConnectTimeoutSeconds)")]
+    [DataRow("\"Mqtt\": { \"Endpoint\": \"h\", \"endpoint\": \"h\" }", "unknown key Mqtt:endpoint")]
+    [DataRow("\"Mqtt\": { \"Endpoint\": \"h\" }, \"Relays\": { \"Pin\": 27 }", "unknown key Relays (known here: Device, Wifi, Mqtt, Relay, Telemetry, Reconnect, Bme280, Sntp, Logging)")]
+    public void A_misspelt_key_or_section_is_refused_by_name(string rest, string expected)
+    {
+        var error = Refused("{ \"Device\": { \"ThingName\": \"p\" }, \"Wifi\": { \"Ssid\": \"home\" }, " + rest + " }");
+        StringAssert.Contains(error, expected);
+        Assert.AreEqual(1, error.Split("; ").Length, "only the one problem is reported: " + error);
+    }
+
+    [TestMethod]
+    [DataRow("Bme280", "SdaPin")]
+    [DataRow("Bme280", "SclPin")]
+    [DataRow("Logging", "SerialTxPin")]
+    public void A_line_held_high_is_refused_on_gpio_12(string section, string key)
+    {
+        var error = Refused("{ " + Required + ", \"" + section + "\": { \"" + key + "\": 12 } }");
+        StringAssert.Contains(error, section + ":" + key + " = 12 cannot be used: GPIO 12 held high at reset selects 1.8 V flash");
+    }
+
+    [TestMethod]
     [DataRow("Off", PowerOnState.Off)]
     [DataRow("Last", PowerOnState.Last)]
     [DataRow("Desired", PowerOnState.Desired)]
@@ -230,6 +259,7 @@ public sealed class Esp32SettingsFileTests
         var error = Refused("{ " + Required + ", \"Relay\": { \"Pin\": " + pin + " } }");
         StringAssert.Contains(error, "Relay:Pin = " + pin + " is an ESP32 strapping pin");
         StringAssert.Contains(error, "use another GPIO, e.g. 26");
+        Assert.AreEqual(1, error.Split("; ").Length, "one problem, one separator-free message: " + error);
     }
 
     [TestMethod]

@@ -1,5 +1,5 @@
-// Reference-only stand-in for nanoFramework.M2Mqtt.Core (the types nanoFramework.M2Mqtt 5.1 shares
-// with its interface package): only the members the ESP32 host uses. Checked against
+// Reference-only stand-in for nanoFramework.M2Mqtt.Core.dll (shipped inside the nanoFramework.M2Mqtt
+// package beside nanoFramework.M2Mqtt.dll): only the members the ESP32 host uses. Checked against
 // nanoframework/nanoFramework.m2mqtt: nanoFramework.M2Mqtt.Core/nanoFramework.M2Mqtt.Core.nfproj (the
 // file list), MqttSslProtocols.cs, Messages/MqttMsgPublishEventArgs.cs,
 // Messages/MqttMsgPublishedEventArgs.cs, Messages/MqttMsgSubscribedEventArgs.cs, and the uses of
