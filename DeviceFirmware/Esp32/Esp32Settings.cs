@@ -28,7 +28,6 @@ internal sealed class Esp32Settings
     /// <summary>UART COM2's TX for the 115200-baud serial log; -1 turns it off.</summary>
     public const int DefaultSerialTxPin = 4;
 
-
     /// <summary>
     /// Telemetry kept in RAM while offline. Each entry is one telemetry document (about 250 bytes):
     /// 64 entries hold an hour at the default 60 s interval in about 16 KB of heap.

@@ -67,7 +67,7 @@ internal static class Esp32SettingsFile
         s.AcknowledgeTimeoutSeconds = Integer(mqtt, "Mqtt", "ConnectTimeoutSeconds", s.AcknowledgeTimeoutSeconds, 1, AwsIotMqtt.MaximumAcknowledgeTimeoutSeconds, p);
 
         var relay = Section(root, "Relay", RelayKeys, p);
-        s.RelayPin = Pin(relay, "Relay", "Pin", s.RelayPin, false, p);
+        s.RelayPin = Pin(relay, "Relay", "Pin", s.RelayPin, false, false, p);
         if (IsStrappingPin(s.RelayPin))
         {
             p.Add("Relay:Pin = " + s.RelayPin.ToString() + " is an ESP32 strapping pin (0, 2, 5, 12, 15 set the boot mode and flash voltage at reset): a relay driver there can stop the board from booting or pulse the motor, so use another GPIO, e.g. " + Esp32Settings.DefaultRelayPin.ToString());
@@ -90,8 +90,8 @@ internal static class Esp32SettingsFile
 
         var bme = Section(root, "Bme280", Bme280Keys, p);
         s.I2cBusId = Integer(bme, "Bme280", "BusId", s.I2cBusId, 1, 2, p);
-        s.SdaPin = Pin(bme, "Bme280", "SdaPin", s.SdaPin, false, p);
-        s.SclPin = Pin(bme, "Bme280", "SclPin", s.SclPin, false, p);
+        s.SdaPin = Pin(bme, "Bme280", "SdaPin", s.SdaPin, false, true, p);
+        s.SclPin = Pin(bme, "Bme280", "SclPin", s.SclPin, false, true, p);
         s.Bme280Address = Integer(bme, "Bme280", "Address", s.Bme280Address, 0x76, 0x77, p);
 
         var sntp = Section(root, "Sntp", SntpKeys, p);
@@ -99,7 +99,7 @@ internal static class Esp32SettingsFile
 
         var logging = Section(root, "Logging", LoggingKeys, p);
         s.Verbose = Flag(logging, "Logging", "Verbose", s.Verbose, p);
-        s.SerialTxPin = Pin(logging, "Logging", "SerialTxPin", s.SerialTxPin, true, p);
+        s.SerialTxPin = Pin(logging, "Logging", "SerialTxPin", s.SerialTxPin, true, true, p);
 
         if (s.RelayPin == s.SdaPin || s.RelayPin == s.SclPin || (s.SerialTxPin >= 0 && (s.SerialTxPin == s.RelayPin || s.SerialTxPin == s.SdaPin || s.SerialTxPin == s.SclPin)))
         {
@@ -188,7 +188,7 @@ internal static class Esp32SettingsFile
 
     /// <summary>A GPIO the ESP32 can drive (-1: none, where the key allows it): not the flash pins
     /// 6-11, not an input-only pin 34-39.</summary>
-    private static int Pin(JsonValue? section, string sectionName, string key, int fallback, bool optional, Problems p)
+    private static int Pin(JsonValue? section, string sectionName, string key, int fallback, bool optional, bool heldHighAtReset, Problems p)
     {
         int pin = Integer(section, sectionName, key, fallback, optional ? -1 : 0, 39, p);
         if (pin == -1)
@@ -205,7 +205,7 @@ internal static class Esp32SettingsFile
         // The I2C lines (pulled up) and a UART TX (idles high) hold their pin high through reset:
         // GPIO 12 high at reset selects 1.8 V flash and the board does not boot. (The other strapping
         // pins boot normally when high; the relay's own pin is checked more strictly by the caller.)
-        if (pin == 12 && sectionName != "Relay")
+        if (pin == 12 && heldHighAtReset)
         {
             p.Add(sectionName + ":" + key + " = 12 cannot be used: GPIO 12 held high at reset selects 1.8 V flash and the board does not boot");
             return fallback;
