@@ -1,0 +1,30 @@
+namespace LocalIotCore.Policies;
+
+/// <summary>
+/// The policies LocalIotCore ships: the least-privilege thing policy of docs/aws-setup.md, kept in
+/// one file (Policies/default-device-policy.json, embedded) that the document shows verbatim.
+/// </summary>
+public static class DefaultPolicies
+{
+    /// <summary>The name docs/aws-setup.md creates the policy under (<c>aws iot create-policy --policy-name</c>).</summary>
+    public const string DevicePolicyName = "DeviceFirmwareThing";
+
+    /// <summary>The thing policy's document with AWS's <c>REGION</c> and <c>ACCOUNT</c> placeholders.</summary>
+    public static string DevicePolicyTemplate { get; } = ReadResource("policies/default-device-policy.json");
+
+    /// <summary>The thing policy for a region and account: the template with its placeholders filled in.</summary>
+    public static string DevicePolicy(string region, string account)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(region);
+        ArgumentException.ThrowIfNullOrEmpty(account);
+        return DevicePolicyTemplate.Replace("arn:aws:iot:REGION:ACCOUNT:", "arn:aws:iot:" + region + ":" + account + ":", StringComparison.Ordinal);
+    }
+
+    private static string ReadResource(string name)
+    {
+        using var stream = typeof(DefaultPolicies).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException("LocalIotCore was built without its embedded " + name + ".");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}
