@@ -156,7 +156,8 @@ public sealed class AwsErrorTests
 
     private static async Task<(int Exit, string Output, string Error)> RunPythonAsync(string script, params string[] arguments)
     {
-        var start = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // Debian's python3 with its python3-boto3 (what .ci/run installs), not another python3 earlier on PATH.
+        var start = new ProcessStartInfo(File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(script);
         foreach (var argument in arguments)
