@@ -30,6 +30,19 @@ public sealed class MqttNetConnectionTests
         NullLogger<MqttNetConnection>.Instance);
 
     [TestMethod]
+    public async Task The_CONNECT_carries_the_configured_keep_alive_although_MQTTnet_gets_zero()
+    {
+        using var pki = new TestPki();
+        await using var broker = new TestBroker(pki);
+        await broker.StartAsync();
+        await using var device = Connection(pki, broker.TlsPort);
+
+        await device.ConnectAsync(CancellationToken.None);
+
+        Assert.AreEqual((ushort)MqttConnectionOptions.DefaultKeepAliveSeconds, await broker.ConnectKeepAliveSeconds.Task.WaitAsync(Patience));
+    }
+
+    [TestMethod]
     public async Task Connects_with_mutual_TLS_subscribes_and_publishes_both_ways()
     {
         using var pki = new TestPki();

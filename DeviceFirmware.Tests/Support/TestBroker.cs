@@ -29,6 +29,9 @@ internal sealed class TestBroker : IAsyncDisposable
 
     public TaskCompletionSource<ClientDisconnectedEventArgs> ClientDisconnected { get; private set; } = New<ClientDisconnectedEventArgs>();
 
+    /// <summary>The keep-alive (seconds) in the first CONNECT the broker received.</summary>
+    public TaskCompletionSource<ushort> ConnectKeepAliveSeconds { get; } = New<ushort>();
+
     public async Task StartAsync()
     {
         var options = new MqttServerOptionsBuilder()
@@ -44,6 +47,11 @@ internal sealed class TestBroker : IAsyncDisposable
         options.TlsEndpointOptions.ClientCertificateRequired = true;
         _server = new MqttServerFactory().CreateMqttServer(options);
         _server.InterceptingPublishAsync += AnswerShadowAsync;
+        _server.ValidatingConnectionAsync += e =>
+        {
+            ConnectKeepAliveSeconds.TrySetResult(e.KeepAlivePeriod ?? 0);
+            return Task.CompletedTask;
+        };
         _server.ClientDisconnectedAsync += e =>
         {
             ClientDisconnected.TrySetResult(e);

@@ -23,6 +23,10 @@ namespace DeviceFirmware.Mqtt;
 /// PUBACK/SUBACK gets <see cref="MqttConnectionOptions.ConnectTimeoutSeconds"/>; one that does not
 /// come in time means the link is dead: the client is dropped and <see cref="ConnectionLost"/> raised.
 /// </para>
+/// <para>
+/// The keep-alive is <see cref="KeepAlivePinger"/>'s, not MQTTnet's: one timer per keep-alive period
+/// instead of MQTTnet's 250 ms polling loop, which kept an idle device's thread pool waking.
+/// </para>
 /// </summary>
 public sealed class MqttNetConnection : IMqttConnection
 {
@@ -37,6 +41,7 @@ public sealed class MqttNetConnection : IMqttConnection
     private readonly MqttClientFactory _factory = new();
     private readonly HashSet<string> _warnedKeyPaths = new(StringComparer.Ordinal);
     private IMqttClient? _client;
+    private CancellationTokenSource? _pinging;
     private volatile bool _disconnectRequested;
     private string? _serverCertificateProblem;
 
@@ -63,7 +68,11 @@ public sealed class MqttNetConnection : IMqttConnection
         await DropClientAsync().ConfigureAwait(false);
         var timeout = TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds);
         var clientOptions = BuildOptions(timeout);
-        var client = _factory.CreateMqttClient();
+        IMqttClient? pinged = null;
+        var pinger = new KeepAlivePinger(_time, TimeSpan.FromSeconds(_options.KeepAliveSeconds), timeout,
+            token => pinged!.PingAsync(token), reason => PresumeDead(pinged!, reason));
+        var client = _factory.CreateMqttClient(new KeepAliveAdapterFactory((ushort)_options.KeepAliveSeconds, pinger.NotePacketSent));
+        pinged = client;
         client.ApplicationMessageReceivedAsync += e => OnMessageAsync(client, e);
         client.DisconnectedAsync += e => OnDisconnectedAsync(client, e);
         _disconnectRequested = false;
@@ -98,6 +107,10 @@ public sealed class MqttNetConnection : IMqttConnection
             throw new MqttConnectException(TlsDiagnosis.ExplainRefusal(result.ResultCode.ToString(), _options.Endpoint, _options.Port, _clientId));
         }
 
+        StopPinging();
+        var pinging = new CancellationTokenSource();
+        _pinging = pinging;
+        _ = pinger.RunAsync(pinging.Token);
         _log.LogInformation("Connected to {Endpoint}:{Port} as {ClientId} ({Transport}, keep-alive {KeepAlive} s).",
             _options.Endpoint, _options.Port, _clientId, _options.UseTls ? "mutual TLS" : "plain TCP", _options.KeepAliveSeconds);
     }
@@ -153,6 +166,7 @@ public sealed class MqttNetConnection : IMqttConnection
         }
 
         _disconnectRequested = true;
+        StopPinging();
         if (client.IsConnected)
         {
             // A normal DISCONNECT tells the broker not to publish the Last Will.
@@ -202,6 +216,7 @@ public sealed class MqttNetConnection : IMqttConnection
         }
 
         _log.LogWarning("Connection to {Endpoint}:{Port} lost: {Reason}", _options.Endpoint, _options.Port, reason);
+        StopPinging();
         client.Dispose();
         RaiseConnectionLost(reason);
     }
@@ -218,8 +233,19 @@ public sealed class MqttNetConnection : IMqttConnection
         }
     }
 
+    private void StopPinging()
+    {
+        var pinging = Interlocked.Exchange(ref _pinging, null);
+        if (pinging is not null)
+        {
+            pinging.Cancel();
+            pinging.Dispose();
+        }
+    }
+
     private Task DropClientAsync()
     {
+        StopPinging();
         var client = Interlocked.Exchange(ref _client, null);
         if (client is not null)
         {
@@ -237,7 +263,9 @@ public sealed class MqttNetConnection : IMqttConnection
             .WithClientId(_clientId)
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V311)
             .WithCleanSession(true)
-            .WithKeepAlivePeriod(TimeSpan.FromSeconds(_options.KeepAliveSeconds))
+            // Zero keeps MQTTnet's keep-alive loop (a 250 ms wake-up, forever) from starting; the CONNECT
+            // still carries the real keep-alive (KeepAliveAdapterFactory) and KeepAlivePinger pings.
+            .WithKeepAlivePeriod(TimeSpan.Zero)
             .WithTimeout(timeout)
             .WithWillTopic(_willTopic)
             .WithWillPayload(_willPayload)
@@ -379,6 +407,7 @@ public sealed class MqttNetConnection : IMqttConnection
             ? e.Exception.GetBaseException().Message
             : e.Reason + (string.IsNullOrEmpty(e.ReasonString) ? "" : ": " + e.ReasonString) + (e.Exception is null ? "" : " (" + e.Exception.GetBaseException().Message + ")");
         _log.LogWarning("Connection to {Endpoint}:{Port} lost: {Reason}", _options.Endpoint, _options.Port, reason);
+        StopPinging();
         RaiseConnectionLost(reason);
         client.Dispose();
         return Task.CompletedTask;

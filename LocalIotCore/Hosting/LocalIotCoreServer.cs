@@ -231,7 +231,7 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
             }
         });
         _http = builder.Build();
-        HttpApi.Map(_http, router, publish, Connections, Notifier);
+        HttpApi.Map(_http, router, publish, Connections, Notifier, time);
         DashboardEndpoints.Map(_http, Feed, Telemetry, Connections, time);
         await _http.StartAsync(cancellationToken).ConfigureAwait(false);
         var addresses = _http.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;

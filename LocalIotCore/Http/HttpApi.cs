@@ -20,13 +20,18 @@ public static class HttpApi
     /// <summary>Fan-out retries a thing this many times on 409 (someone updated it meanwhile) or 500.</summary>
     public const int FanOutAttempts = 3;
 
-    public static void Map(IEndpointRouteBuilder app, MessageRouter router, Func<IReadOnlyList<ShadowMessage>, Task> publish, ConnectionStateTable? connections, DisconnectNotifier? notifier)
+    public static void Map(IEndpointRouteBuilder app, MessageRouter router, Func<IReadOnlyList<ShadowMessage>, Task> publish, ConnectionStateTable? connections, DisconnectNotifier? notifier, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(app);
+        var clock = time ?? TimeProvider.System;
         // RequestDelegate handlers: no parameter binding by reflection, so trimming and NativeAOT stay safe.
         app.MapGet("/things/{thingName}/shadow", (RequestDelegate)(context => ShadowAsync(context, router, publish, ShadowOperation.Get)));
         app.MapPost("/things/{thingName}/shadow", (RequestDelegate)(context => ShadowAsync(context, router, publish, ShadowOperation.Update)));
         app.MapDelete("/things/{thingName}/shadow", (RequestDelegate)(context => ShadowAsync(context, router, publish, ShadowOperation.Delete)));
+        app.MapGet("/api/things/shadow/ListNamedShadowsForThing/{thingName}", (RequestDelegate)(context => ListNamedShadowsAsync(context, router.Shadows, clock)));
+        // Anything else under the data plane's paths: AWS's typed errors, not an empty 404/405.
+        app.Map("/things/{**rest}", (RequestDelegate)UnknownDataPlaneRouteAsync);
+        app.Map("/api/things/shadow/{**rest}", (RequestDelegate)UnknownDataPlaneRouteAsync);
         app.MapGet("/api/things", (RequestDelegate)(context => WriteAsync(context, 200, Things(router.Shadows, connections))));
         app.MapGet("/api/notifications", (RequestDelegate)(context =>
         {
@@ -49,7 +54,7 @@ public static class HttpApi
         var payload = await ReadBodyAsync(context).ConfigureAwait(false);
         if (payload is null)
         {
-            await WriteAsync(context, 413, new JsonObject { ["code"] = 413, ["message"] = "The payload exceeds the maximum size allowed" }).ConfigureAwait(false);
+            await AwsError.WriteAsync(context, 413, "The payload exceeds the maximum size allowed").ConfigureAwait(false);
             return;
         }
 
@@ -61,8 +66,74 @@ public static class HttpApi
         }
 
         context.Response.StatusCode = response.StatusCode;
+        if (response.StatusCode >= 400)
+        {
+            // The shadow service's error document ({"code","message"}) stays; the SDKs need the type header.
+            context.Response.Headers[AwsError.ErrorTypeHeader] = AwsError.TypeFor(response.StatusCode);
+        }
+
         context.Response.ContentType = "application/json";
         await context.Response.Body.WriteAsync(response.Body).ConfigureAwait(false);
+    }
+
+    /// <summary>The data plane's ListNamedShadowsForThing: names in ordinal order, nextToken = the last name returned.</summary>
+    private static Task ListNamedShadowsAsync(HttpContext context, IShadowService shadows, TimeProvider clock)
+    {
+        var thingName = context.Request.RouteValues["thingName"] as string ?? "";
+        var pageSizeText = context.Request.Query["pageSize"].ToString();
+        var pageSize = MaximumPageSize;
+        if (pageSizeText.Length > 0 && (!int.TryParse(pageSizeText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > MaximumPageSize))
+        {
+            return AwsError.WriteAsync(context, 400, "pageSize must be between 1 and " + MaximumPageSize);
+        }
+
+        var after = context.Request.Query["nextToken"].ToString();
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var id in shadows.List())
+        {
+            if (id.ShadowName is { } name && id.ThingName == thingName && string.CompareOrdinal(name, after) > 0)
+            {
+                names.Add(name);
+            }
+        }
+
+        var results = new JsonArray();
+        string? last = null;
+        foreach (var name in names)
+        {
+            if (results.Count == pageSize)
+            {
+                break;
+            }
+
+            results.Add((JsonNode)name);
+            last = name;
+        }
+
+        return WriteAsync(context, 200, new JsonObject
+        {
+            ["results"] = results,
+            ["nextToken"] = names.Count > pageSize ? last : null,
+            ["timestamp"] = clock.GetUtcNow().ToUnixTimeSeconds(),
+        });
+    }
+
+    /// <summary>The largest pageSize ListNamedShadowsForThing accepts (the API reference's range is 1..100).</summary>
+    public const int MaximumPageSize = 100;
+
+    private static Task UnknownDataPlaneRouteAsync(HttpContext context)
+    {
+        var path = context.Request.Path.Value ?? "";
+        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var knownShadowPath = segments.Length == 3 && segments[0] == "things" && segments[2] == "shadow";
+        var knownListPath = segments.Length == 5 && path.StartsWith("/api/things/shadow/ListNamedShadowsForThing/", StringComparison.Ordinal);
+        if (knownShadowPath || knownListPath)
+        {
+            context.Response.Headers.Allow = knownShadowPath ? "GET, POST, DELETE" : "GET";
+            return AwsError.WriteAsync(context, 405, "The method " + context.Request.Method + " is not allowed on " + path);
+        }
+
+        return AwsError.WriteAsync(context, 404, "No operation at " + path);
     }
 
     private static JsonObject Things(IShadowService shadows, ConnectionStateTable? connections)
@@ -125,7 +196,7 @@ public static class HttpApi
 
         if (request?["desired"] is not JsonObject desired)
         {
-            await WriteAsync(context, 400, new JsonObject { ["code"] = 400, ["message"] = "Expected {\"desired\": {...}}" }).ConfigureAwait(false);
+            await AwsError.WriteAsync(context, 400, "Expected {\"desired\": {...}}").ConfigureAwait(false);
             return;
         }
 
