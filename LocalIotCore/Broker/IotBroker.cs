@@ -248,7 +248,7 @@ public sealed class IotBroker : IAsyncDisposable
         }
 
         var session = (SessionInfo)e.SessionItems[SessionKey]!;
-        var version = _versions.AddOrUpdate(e.ClientId, 1, (_, v) => v + 1);
+        var version = _versions.AddOrUpdate(e.ClientId, id => _connections.StoredVersion(id) + 1, (_, v) => v + 1);
         session.Version = version;
         var address = e.RemoteEndPoint is IPEndPoint ip ? ip.Address.ToString() : null;
         await Lifecycle(new LifecycleEvent(e.ClientId, true, _time.GetUtcNow().ToUnixTimeMilliseconds(), session.Id, session.Principal, version, address)).ConfigureAwait(false);

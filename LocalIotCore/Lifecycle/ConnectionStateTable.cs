@@ -137,6 +137,18 @@ public sealed class ConnectionStateTable : IDisposable
         }
     }
 
+    /// <summary>
+    /// The highest lifecycle version number stored for a client id (0 if none), so a restarted
+    /// broker continues after it instead of starting again at 1 and having its events seen as stale.
+    /// </summary>
+    public long StoredVersion(string clientId)
+    {
+        lock (_gate)
+        {
+            return _rows.TryGetValue(clientId, out var row) ? row.Version : 0;
+        }
+    }
+
     public ConnectionState? Find(string thing)
     {
         lock (_gate)
