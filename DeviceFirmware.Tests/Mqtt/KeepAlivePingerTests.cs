@@ -14,23 +14,17 @@ public sealed class KeepAlivePingerTests
     public async Task Pings_after_a_keep_alive_period_of_silence_and_not_before()
     {
         var time = new FakeTimeProvider();
-        var pings = 0;
-        var pinged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var pinger = new KeepAlivePinger(time, Period, PingTimeout, _ =>
-        {
-            Interlocked.Increment(ref pings);
-            pinged.TrySetResult();
-            return Task.CompletedTask;
-        }, _ => Assert.Fail("The link was declared lost."));
+        var ping = new CountingPing();
+        var pinger = new KeepAlivePinger(time, Period, PingTimeout, ping.SendAsync, _ => Assert.Fail("The link was declared lost."));
         using var stop = new CancellationTokenSource();
         var running = pinger.RunAsync(stop.Token);
 
         time.Advance(Period - TimeSpan.FromSeconds(1));
-        Assert.AreEqual(0, Volatile.Read(ref pings), "A ping before the keep-alive period of silence ran out.");
+        Assert.AreEqual(0, ping.Count, "A ping before the keep-alive period of silence ran out.");
 
         time.Advance(TimeSpan.FromSeconds(1));
-        await pinged.Task.WaitAsync(Patience);
-        Assert.AreEqual(1, Volatile.Read(ref pings));
+        await ping.First.WaitAsync(Patience);
+        Assert.AreEqual(1, ping.Count);
 
         await stop.CancelAsync();
         await running.WaitAsync(Patience);
@@ -40,25 +34,19 @@ public sealed class KeepAlivePingerTests
     public async Task Traffic_defers_the_ping()
     {
         var time = new FakeTimeProvider();
-        var pings = 0;
-        var pinged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var pinger = new KeepAlivePinger(time, Period, PingTimeout, _ =>
-        {
-            Interlocked.Increment(ref pings);
-            pinged.TrySetResult();
-            return Task.CompletedTask;
-        }, _ => Assert.Fail("The link was declared lost."));
+        var ping = new CountingPing();
+        var pinger = new KeepAlivePinger(time, Period, PingTimeout, ping.SendAsync, _ => Assert.Fail("The link was declared lost."));
         using var stop = new CancellationTokenSource();
         var running = pinger.RunAsync(stop.Token);
 
         time.Advance(TimeSpan.FromSeconds(20));
         pinger.NotePacketSent();
         time.Advance(TimeSpan.FromSeconds(20));
-        Assert.AreEqual(0, Volatile.Read(ref pings), "Pinged although a packet went out 20 s ago.");
+        Assert.AreEqual(0, ping.Count, "Pinged although a packet went out 20 s ago.");
 
         time.Advance(TimeSpan.FromSeconds(10));
-        await pinged.Task.WaitAsync(Patience);
-        Assert.AreEqual(1, Volatile.Read(ref pings));
+        await ping.First.WaitAsync(Patience);
+        Assert.AreEqual(1, ping.Count);
 
         await stop.CancelAsync();
         await running.WaitAsync(Patience);
@@ -100,5 +88,23 @@ public sealed class KeepAlivePingerTests
         var reason = await lost.Task.WaitAsync(Patience);
         StringAssert.Contains(reason, "Broken pipe");
         await running.WaitAsync(Patience);
+    }
+
+    /// <summary>A ping that always succeeds, counting the calls.</summary>
+    private sealed class CountingPing
+    {
+        private readonly TaskCompletionSource _first = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public Task First => _first.Task;
+
+        public Task SendAsync(CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _count);
+            _first.TrySetResult();
+            return Task.CompletedTask;
+        }
     }
 }
