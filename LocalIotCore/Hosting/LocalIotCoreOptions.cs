@@ -7,6 +7,9 @@ public sealed class LocalIotCoreOptions
     public const int DefaultMqttPort = 8883;
     public const int DefaultHttpPort = 8080;
 
+    /// <summary>The stand-alone LocalIotCore's HTTPS port (the library's default is off).</summary>
+    public const int DefaultHttpsPort = 8443;
+
     public string DataDirectory { get; set; } = "data/localiotcore";
 
     /// <summary>TLS MQTT listener; 0 = a free port.</summary>
@@ -14,6 +17,12 @@ public sealed class LocalIotCoreOptions
 
     /// <summary>HTTP API; 0 = a free port.</summary>
     public int HttpPort { get; set; } = DefaultHttpPort;
+
+    /// <summary>
+    /// The HTTP API again over TLS with a server certificate from the local CA, as AWS serves its data
+    /// plane (https only); 0 = a free port, null = off. Client certificates are asked for but optional.
+    /// </summary>
+    public int? HttpsPort { get; set; }
 
     /// <summary>Where every listener (TLS MQTT, plain MQTT, HTTP) binds; null = loopback on both address families (127.0.0.1 and ::1).</summary>
     public IPAddress? BindAddress { get; set; }
