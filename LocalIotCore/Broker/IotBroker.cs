@@ -7,7 +7,9 @@ using System.Security.Cryptography.X509Certificates;
 using LocalIotCore.Lifecycle;
 using LocalIotCore.Shadows;
 using Microsoft.Extensions.Logging;
+using System.Runtime.CompilerServices;
 using MQTTnet;
+using MQTTnet.Packets;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 
@@ -19,6 +21,8 @@ namespace LocalIotCore.Broker;
 /// topics, lifecycle events, and every published message routed through <see cref="MessageRouter"/>.
 /// MQTTnet's keep-alive monitor drops a silent client after 1.5 x its keep-alive, and publishes the
 /// will of a client that dropped without DISCONNECT or was taken over by a duplicate client id.
+/// Every client, device or application, gets AWS's lifecycle events; only devices (things) are kept
+/// in the connection table.
 /// </summary>
 public sealed class IotBroker : IAsyncDisposable
 {
@@ -34,6 +38,12 @@ public sealed class IotBroker : IAsyncDisposable
     private readonly ILogger _log;
     private readonly ConcurrentDictionary<string, long> _versions = new(StringComparer.Ordinal);
     private readonly MqttListener _listener;
+
+    // One entry per connection, found again from each event by its CONNECT packet (the one object
+    // MQTTnet keeps per connection; a resumed persistent session shares its items with older connections).
+    private readonly ConditionalWeakTable<MqttConnectPacket, ClientConnection> _byConnect = new();
+    private readonly ConcurrentDictionary<ClientConnection, byte> _open = new();
+    private int _stopping;
 
     public IotBroker(IotBrokerOptions options, X509Certificate2 serverCertificate, X509Certificate2 ca, MessageRouter router, ConnectionStateTable connections, TimeProvider time, ILogger log)
     {
@@ -87,9 +97,52 @@ public sealed class IotBroker : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // AWS reports the clients of a broker that goes away as SERVER_INITIATED_DISCONNECT. They are
+        // reported here, while the listeners of lifecycle events are still connected, not from
+        // MQTTnet's disconnect events, which come after StopAsync has torn the server down.
+        Interlocked.Exchange(ref _stopping, 1);
+        var reported = false;
+        foreach (var connection in _open.Keys)
+        {
+            reported = true;
+            await ReportDisconnectAsync(connection, ClientConnection.ServerInitiated, clientInitiated: false).ConfigureAwait(false);
+        }
+
+        if (reported)
+        {
+            await DrainAsync().ConfigureAwait(false);
+        }
+
         await _server.StopAsync(new MqttServerStopOptions()).ConfigureAwait(false);
         _server.Dispose();
     }
+
+    /// <summary>
+    /// Lets the connected clients' send queues empty (the events just published) before the server
+    /// closes them; bounded, since a client that does not read would hold the stop forever.
+    /// </summary>
+    private async Task DrainAsync()
+    {
+        for (var attempt = 0; attempt < DrainAttempts; attempt++)
+        {
+            var pending = 0L;
+            foreach (var client in await _server.GetClientsAsync().ConfigureAwait(false))
+            {
+                pending += client.Session.PendingApplicationMessagesCount;
+            }
+
+            // A real pause, not the injected clock: this waits for sockets, and a stopped test clock must not hang the stop.
+            await Task.Delay(DrainPause, TimeProvider.System).ConfigureAwait(false);
+            if (pending == 0)
+            {
+                return;
+            }
+        }
+    }
+
+    private const int DrainAttempts = 100;
+
+    private static readonly TimeSpan DrainPause = TimeSpan.FromMilliseconds(10);
 
     private bool ValidateClientCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
@@ -117,6 +170,7 @@ public sealed class IotBroker : IAsyncDisposable
     private Task ValidateConnectionAsync(ValidatingConnectionEventArgs e)
     {
         Identity identity;
+        string principal;
         if (e.IsSecureConnection)
         {
             var certificate = e.ClientCertificate;
@@ -140,15 +194,20 @@ public sealed class IotBroker : IAsyncDisposable
                 identity = Identity.Device(commonName);
             }
 
-            e.SessionItems[SessionKey] = new SessionInfo(Guid.NewGuid().ToString(), Convert.ToHexStringLower(SHA256.HashData(certificate!.RawData)));
+            principal = Convert.ToHexStringLower(SHA256.HashData(certificate!.RawData));
         }
         else
         {
             identity = Identity.Application(string.IsNullOrEmpty(e.ClientId) ? "application" : e.ClientId);
-            e.SessionItems[SessionKey] = new SessionInfo(Guid.NewGuid().ToString(), "loopback-application");
+            principal = "loopback-application";
         }
 
+        var connect = ConnectPacketOf(e);
+        var connection = new ClientConnection(e.ClientId, identity, Guid.NewGuid().ToString(), principal, connect.KeepAlivePeriod, (e.ChannelAdapter as LoggedChannelAdapter)?.Activity);
+        _byConnect.AddOrUpdate(connect, connection);
+        // A new session keeps these items; a resumed one gets them again in OnConnectedAsync.
         e.SessionItems[IdentityKey] = identity;
+        e.SessionItems[SessionKey] = connection;
         RefuseForbiddenWill(e, identity);
         return Task.CompletedTask;
     }
@@ -199,6 +258,12 @@ public sealed class IotBroker : IAsyncDisposable
             if (denied.Reason is not null)
             {
                 Refusals.Refused(denied.Kind, "publish from '" + e.ClientId + "' refused and connection closed: " + denied.Reason);
+                if (e.SessionItems?[SessionKey] is ClientConnection connection)
+                {
+                    // AWS's disconnect reasons: an unauthorized publish is AUTH_ERROR, an oversized one CLIENT_ERROR.
+                    connection.DropReason = denied.Kind == RefusalKind.PublishRefused ? "AUTH_ERROR" : ClientConnection.ClientError;
+                }
+
                 e.ProcessPublish = false;
                 e.CloseConnection = true;
                 return;
@@ -242,36 +307,54 @@ public sealed class IotBroker : IAsyncDisposable
 
     private async Task OnConnectedAsync(ClientConnectedEventArgs e)
     {
-        if (IdentityOf(e.SessionItems) is not Identity identity || identity.IsApplication)
+        if (!_byConnect.TryGetValue(ConnectPacketOf(e), out var connection))
         {
             return;
         }
 
-        var session = (SessionInfo)e.SessionItems[SessionKey]!;
-        var version = _versions.AddOrUpdate(e.ClientId, id => _connections.StoredVersion(id) + 1, (_, v) => v + 1);
-        session.Version = version;
+        // A resumed persistent session brings the items of its first connection: this connection's own go in.
+        e.SessionItems[IdentityKey] = connection.Identity;
+        e.SessionItems[SessionKey] = connection;
+        _open.TryAdd(connection, 0);
+        connection.Version = _versions.AddOrUpdate(e.ClientId, id => _connections.StoredVersion(id) + 1, (_, v) => v + 1);
         var address = e.RemoteEndPoint is IPEndPoint ip ? ip.Address.ToString() : null;
-        await Lifecycle(new LifecycleEvent(e.ClientId, true, _time.GetUtcNow().ToUnixTimeMilliseconds(), session.Id, session.Principal, version, address)).ConfigureAwait(false);
+        await Lifecycle(connection, new LifecycleEvent(e.ClientId, true, _time.GetUtcNow().ToUnixTimeMilliseconds(), connection.SessionId, connection.Principal, connection.Version, address)).ConfigureAwait(false);
+        if (Volatile.Read(ref _stopping) == 1)
+        {
+            // Connected while LocalIotCore was stopping, after the others were reported.
+            await ReportDisconnectAsync(connection, ClientConnection.ServerInitiated, clientInitiated: false).ConfigureAwait(false);
+        }
     }
 
     private async Task OnDisconnectedAsync(ClientDisconnectedEventArgs e)
     {
-        if (IdentityOf(e.SessionItems) is not Identity identity || identity.IsApplication || e.SessionItems[SessionKey] is not SessionInfo session)
+        if (_byConnect.TryGetValue(ConnectPacketOf(e), out var connection))
         {
-            return;
+            var reason = e.DisconnectType switch
+            {
+                MqttClientDisconnectType.Clean => "CLIENT_INITIATED_DISCONNECT",
+                MqttClientDisconnectType.Takeover => "DUPLICATE_CLIENTID",
+                _ => connection.ReasonForDrop(Volatile.Read(ref _stopping) == 1),
+            };
+            await ReportDisconnectAsync(connection, reason, e.DisconnectType == MqttClientDisconnectType.Clean).ConfigureAwait(false);
         }
 
-        var (clientInitiated, reason) = e.DisconnectType switch
-        {
-            MqttClientDisconnectType.Clean => (true, "CLIENT_INITIATED_DISCONNECT"),
-            MqttClientDisconnectType.Takeover => (false, "DUPLICATE_CLIENTID"),
-            _ => (false, "CONNECTION_LOST"),
-        };
-        await Lifecycle(new LifecycleEvent(e.ClientId, false, _time.GetUtcNow().ToUnixTimeMilliseconds(), session.Id, session.Principal, session.Version, null, clientInitiated, reason)).ConfigureAwait(false);
         if (e.DisconnectType == MqttClientDisconnectType.Takeover)
         {
             await PublishTakenOverWillAsync(e).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The disconnect event of a connection, once (LocalIotCore's stop and MQTTnet's event may both try).</summary>
+    private async Task ReportDisconnectAsync(ClientConnection connection, string reason, bool clientInitiated)
+    {
+        _open.TryRemove(connection, out _);
+        if (!connection.TryMarkReported())
+        {
+            return;
+        }
+
+        await Lifecycle(connection, new LifecycleEvent(connection.ClientId, false, _time.GetUtcNow().ToUnixTimeMilliseconds(), connection.SessionId, connection.Principal, connection.Version, null, clientInitiated, reason)).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -327,22 +410,76 @@ public sealed class IotBroker : IAsyncDisposable
     [System.Runtime.CompilerServices.UnsafeAccessor(System.Runtime.CompilerServices.UnsafeAccessorKind.Field, Name = "_connectPacket")]
     private static extern ref MQTTnet.Packets.MqttConnectPacket ConnectPacketOf(ValidatingConnectionEventArgs e);
 
-    private async Task Lifecycle(LifecycleEvent lifecycle)
+    // The same packet again, which finds the connection's ClientConnection (pinned by every lifecycle test).
+    [System.Runtime.CompilerServices.UnsafeAccessor(System.Runtime.CompilerServices.UnsafeAccessorKind.Field, Name = "_connectPacket")]
+    private static extern ref MQTTnet.Packets.MqttConnectPacket ConnectPacketOf(ClientConnectedEventArgs e);
+
+    private async Task Lifecycle(ClientConnection connection, LifecycleEvent lifecycle)
     {
-        _connections.Record(lifecycle);
+        if (!connection.Identity.IsApplication)
+        {
+            _connections.Record(lifecycle);
+        }
+
         _log.LogInformation("Lifecycle: {Client} {Event}{Reason}", lifecycle.ClientId, lifecycle.Connected ? "connected" : "disconnected", lifecycle.DisconnectReason is null ? "" : " (" + lifecycle.DisconnectReason + ")");
-        await PublishAsync([new ShadowMessage(lifecycle.Topic, lifecycle.ToJson())]).ConfigureAwait(false);
+        // AWS sends no lifecycle events for client ids with '#' or '+' (they cannot be topic levels).
+        if (lifecycle.ClientId.AsSpan().IndexOfAny('#', '+') < 0)
+        {
+            await PublishAsync([new ShadowMessage(lifecycle.Topic, lifecycle.ToJson())]).ConfigureAwait(false);
+        }
     }
 
     private static Identity? IdentityOf(IDictionary? items) => items?[IdentityKey] as Identity;
 
-    private sealed class SessionInfo(string id, string principal)
+    /// <summary>One client connection: who it is, its lifecycle session and version, and why it ended.</summary>
+    private sealed class ClientConnection(string clientId, Identity identity, string sessionId, string principal, ushort keepAliveSeconds, ConnectionActivity? activity)
     {
-        public string Id { get; } = id;
+        public const string ServerInitiated = "SERVER_INITIATED_DISCONNECT";
+        public const string ClientError = "CLIENT_ERROR";
+
+        private int _reported;
+
+        public Identity Identity { get; } = identity;
+
+        public string ClientId { get; } = clientId;
+
+        public string SessionId { get; } = sessionId;
 
         public string Principal { get; } = principal;
 
         public long Version { get; set; }
+
+        /// <summary>Set by the broker before it closes the connection itself (AWS's reason for it).</summary>
+        public string? DropReason { get; set; }
+
+        public bool TryMarkReported() => Interlocked.Exchange(ref _reported, 1) == 0;
+
+        /// <summary>AWS's reason for a connection that ended without DISCONNECT and without a takeover.</summary>
+        public string ReasonForDrop(bool serverStopping)
+        {
+            if (DropReason is not null)
+            {
+                return DropReason;
+            }
+
+            if (serverStopping)
+            {
+                return ServerInitiated;
+            }
+
+            if (activity is null)
+            {
+                return "CONNECTION_LOST";
+            }
+
+            if (activity.InputRefused)
+            {
+                return ClientError;
+            }
+
+            // MQTTnet's monitor drops a client silent for 1.5 x its keep-alive (MQTT 3.1.1 section 3.1.2.10).
+            return keepAliveSeconds > 0 && activity.Silence >= TimeSpan.FromSeconds(keepAliveSeconds * 1.5) ? "MQTT_KEEP_ALIVE_TIMEOUT" : "CONNECTION_LOST";
+        }
     }
 }
 

@@ -1,10 +1,14 @@
+using LocalIotCore.Policies;
+using LocalIotCore.Registry;
+
 namespace LocalIotCore.Certificates;
 
 /// <summary>
 /// The command line of the local certificate authority:
 /// <c>mint-device-cert &lt;thing&gt; [--out DIR] [--data-dir DIR]</c> writes a device certificate and key
 /// signed by the local CA (created in the data directory on first use) plus the CA certificate, with
-/// the file names the firmware expects by default.
+/// the file names the firmware expects by default, and registers the thing and the certificate (ACTIVE,
+/// attached to the thing, with the default device policy) in the data directory's registry.
 /// </summary>
 public static class CertificateCommands
 {
@@ -52,10 +56,16 @@ public static class CertificateCommands
         var caPath = Path.Combine(outDirectory, "local-root-ca.pem");
         LocalCertificateAuthority.WritePem(device, certificatePath, keyPath);
         authority.WriteCertificatePem(caPath);
+        RegisteredCertificate registered;
+        using (var registry = new IotRegistry(Path.Combine(dataDirectory, IotRegistry.FileName)))
+        {
+            registered = registry.RegisterDevice(thing, device);
+        }
         output.WriteLine("Device certificate for thing '" + thing + "' (CN=" + thing + "), signed by the local CA in " + Path.GetFullPath(Path.Combine(dataDirectory, "ca")) + ":");
         output.WriteLine("  certificate: " + Path.GetFullPath(certificatePath));
         output.WriteLine("  private key: " + Path.GetFullPath(keyPath) + " (mode 600)");
         output.WriteLine("  root CA:     " + Path.GetFullPath(caPath) + "  -> --Mqtt:RootCaPath=" + caPath);
+        output.WriteLine("  registered:  thing '" + thing + "', certificate " + registered.Id + " (ACTIVE), policy " + DefaultPolicies.DevicePolicyName + " attached");
         return 0;
     }
 }

@@ -3,10 +3,12 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography.X509Certificates;
 using LocalIotCore.Broker;
 using LocalIotCore.Certificates;
+using LocalIotCore.ControlPlane;
 using LocalIotCore.Dashboard;
 using LocalIotCore.Http;
 using LocalIotCore.Lifecycle;
 using LocalIotCore.Notifier;
+using LocalIotCore.Registry;
 using LocalIotCore.Rules;
 using LocalIotCore.Shadows;
 using LocalIotCore.Telemetry;
@@ -69,6 +71,9 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
 
     public ConnectionStateTable Connections { get; private set; } = null!;
 
+    /// <summary>The things, certificates and policies of the control plane (and what the broker asks at connect).</summary>
+    public IotRegistry Registry { get; private set; } = null!;
+
     public DisconnectNotifier Notifier { get; private set; } = null!;
 
     public TelemetryHistory Telemetry { get; private set; } = null!;
@@ -104,10 +109,14 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Writes a device certificate (CN = thing) and key signed by the local CA, and the CA certificate.</summary>
+    /// <summary>
+    /// Writes a device certificate (CN = thing) and key signed by the local CA, and the CA certificate;
+    /// registers the thing and the certificate (ACTIVE, attached to it, with the default device policy).
+    /// </summary>
     public void MintDeviceCertificate(string thingName, string certificatePath, string keyPath, string? caPath = null)
     {
         using var device = Authority.IssueDeviceCertificate(thingName);
+        Registry.RegisterDevice(thingName, device);
         LocalCertificateAuthority.WritePem(device, certificatePath, keyPath);
         if (caPath is not null)
         {
@@ -155,6 +164,8 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         Shadows = new ShadowService(store, time);
         Connections = new ConnectionStateTable(Path.Combine(DataDirectory, "state.db"));
         _disposables.Add(Connections);
+        Registry = new IotRegistry(Path.Combine(DataDirectory, IotRegistry.FileName), time);
+        _disposables.Add(Registry);
         Func<Notification, Task>? webhook = null;
         if (Options.WebhookUrl is Uri url)
         {
@@ -242,7 +253,8 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
             }
         });
         _http = builder.Build();
-        HttpApi.Map(_http, router, publish, Connections, Notifier, time);
+        HttpApi.Map(_http, router, publish, Connections, Notifier, time, Registry);
+        ControlPlaneApi.Map(_http, Registry, Authority, () => Host + ":" + HttpPort);
         DashboardEndpoints.Map(_http, Feed, Telemetry, Connections, time);
         await _http.StartAsync(cancellationToken).ConfigureAwait(false);
         var addresses = _http.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
