@@ -8,6 +8,11 @@ if (args.Length > 0 && args[0] == "mint-device-cert")
     return CertificateCommands.MintDeviceCertificate(args[1..], Console.Out);
 }
 
+if (args.Length > 0 && args[0] == "mint-app-cert")
+{
+    return CertificateCommands.MintApplicationCertificate(args[1..], Console.Out);
+}
+
 // Stand-alone, the HTTP API is also served over HTTPS (AWS's clients speak https to the data plane).
 var options = new LocalIotCoreOptions { HttpsPort = LocalIotCoreOptions.DefaultHttpsPort };
 for (var i = 0; i < args.Length; i++)
@@ -104,4 +109,5 @@ static string Usage() => """
                         [--grace-seconds 300] [--webhook URL] [--external-broker HOST:PORT]
                         [--bind ADDRESS]   (TLS MQTT and HTTP on ADDRESS instead of loopback; the plain port stays on loopback)
            LocalIotCore mint-device-cert <thing> [--out DIR] [--data-dir DIR]
+           LocalIotCore mint-app-cert <name> [--out DIR] [--data-dir DIR]   (an application: any client id, every topic)
     """;

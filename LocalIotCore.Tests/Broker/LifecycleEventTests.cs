@@ -53,7 +53,7 @@ public sealed class LifecycleEventTests
     [TestMethod]
     public async Task An_application_certificate_with_its_own_client_id_gets_lifecycle_events()
     {
-        var app = await TestClient.DeviceAsync(_cloud.Server.Authority, _cloud.Server.MqttPort, "app", clientId: "backend-7");
+        var app = await TestClient.DeviceAsync(_cloud.Server.Authority, _cloud.Server.MqttPort, "app", clientId: "backend-7", register: c => _cloud.Server.Registry.RegisterApplication(c));
         var connected = await NextEventAsync("connected", "backend-7");
         Assert.AreEqual(64, ((string)connected["principalIdentifier"]!).Length, "the certificate's SHA-256");
         app.Abort();

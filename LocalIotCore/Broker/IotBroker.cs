@@ -5,6 +5,8 @@ using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using LocalIotCore.Lifecycle;
+using LocalIotCore.Policies;
+using LocalIotCore.Registry;
 using LocalIotCore.Shadows;
 using Microsoft.Extensions.Logging;
 using System.Runtime.CompilerServices;
@@ -33,7 +35,13 @@ public sealed class IotBroker : IAsyncDisposable
     private readonly MessageRouter _router;
     private readonly ConnectionStateTable _connections;
     private readonly X509Certificate2 _ca;
-    private readonly IReadOnlySet<string> _applications;
+    private readonly IPrincipalDirectory _principals;
+    private readonly Func<X509Certificate2, PrincipalInfo?>? _provision;
+    private readonly PolicyEvaluator _evaluator;
+    private readonly ConcurrentDictionary<(string Name, string Document), PolicyDocument> _parsedPolicies = new();
+
+    // The identity of each client id's latest connection, for iot:Receive on delivery (MQTTnet names only the receiver's client id there).
+    private readonly ConcurrentDictionary<string, Identity> _receivers = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly ConcurrentDictionary<string, long> _versions = new(StringComparer.Ordinal);
@@ -45,7 +53,12 @@ public sealed class IotBroker : IAsyncDisposable
     private readonly ConcurrentDictionary<ClientConnection, byte> _open = new();
     private int _stopping;
 
-    public IotBroker(IotBrokerOptions options, X509Certificate2 serverCertificate, X509Certificate2 ca, MessageRouter router, ConnectionStateTable connections, TimeProvider time, ILogger log)
+    /// <param name="principals">The registry: each certificate's status, things and policies.</param>
+    /// <param name="evaluator">AWS IoT policy evaluation with this LocalIotCore's region and account.</param>
+    /// <param name="provision">Registers a certificate the local CA signed that the registry does not know yet
+    /// (just-in-time provisioning with the default device policy); null = refuse unregistered certificates.</param>
+    public IotBroker(IotBrokerOptions options, X509Certificate2 serverCertificate, X509Certificate2 ca, MessageRouter router, ConnectionStateTable connections, TimeProvider time, ILogger log,
+        IPrincipalDirectory principals, PolicyEvaluator evaluator, Func<X509Certificate2, PrincipalInfo?>? provision = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _router = router ?? throw new ArgumentNullException(nameof(router));
@@ -53,7 +66,9 @@ public sealed class IotBroker : IAsyncDisposable
         _ca = ca ?? throw new ArgumentNullException(nameof(ca));
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _log = log ?? throw new ArgumentNullException(nameof(log));
-        _applications = new HashSet<string>(options.ApplicationNames, StringComparer.Ordinal);
+        _principals = principals ?? throw new ArgumentNullException(nameof(principals));
+        _evaluator = evaluator ?? throw new ArgumentNullException(nameof(evaluator));
+        _provision = provision;
         Refusals = new RefusalLog(log, time, options.RefusalLogWindow);
         // Loopback means both families: a listener on [::] (MQTTnet's IPv6 default) would be reachable
         // from every IPv6 interface of the host.
@@ -66,6 +81,7 @@ public sealed class IotBroker : IAsyncDisposable
         _server.ValidatingConnectionAsync += ValidateConnectionAsync;
         _server.InterceptingPublishAsync += InterceptPublishAsync;
         _server.InterceptingSubscriptionAsync += InterceptSubscriptionAsync;
+        _server.InterceptingClientEnqueueAsync += InterceptDeliveryAsync;
         _server.ClientConnectedAsync += OnConnectedAsync;
         _server.ClientDisconnectedAsync += OnDisconnectedAsync;
     }
@@ -173,28 +189,18 @@ public sealed class IotBroker : IAsyncDisposable
         string principal;
         if (e.IsSecureConnection)
         {
-            var certificate = e.ClientCertificate;
-            var commonName = certificate?.GetNameInfo(X509NameType.SimpleName, false);
-            if (string.IsNullOrEmpty(commonName))
+            if (e.ClientCertificate is not { } certificate)
             {
-                return Refuse(e, MqttConnectReasonCode.NotAuthorized, "no client certificate CN");
+                return Refuse(e, MqttConnectReasonCode.NotAuthorized, "no client certificate");
             }
 
-            if (_applications.Contains(commonName))
+            if (AuthorizeCertificate(e.ClientId, certificate, out var denied) is not { } policies)
             {
-                identity = Identity.Application(commonName);
-            }
-            else if (e.ClientId != commonName)
-            {
-                // AWS's thing policy: a device connects only as its own thing name.
-                return Refuse(e, MqttConnectReasonCode.NotAuthorized, "client id '" + e.ClientId + "' is not the certificate's thing '" + commonName + "'");
-            }
-            else
-            {
-                identity = Identity.Device(commonName);
+                return Refuse(e, MqttConnectReasonCode.NotAuthorized, denied!);
             }
 
-            principal = Convert.ToHexStringLower(SHA256.HashData(certificate!.RawData));
+            identity = Identity.Certificate(e.ClientId, policies);
+            principal = policies.CertificateId;
         }
         else
         {
@@ -235,6 +241,67 @@ public sealed class IotBroker : IAsyncDisposable
             connect.WillFlag = false;
             Refusals.Refused(RefusalKind.WillRefused, "client '" + e.ClientId + "' connected with a Last Will on '" + connect.WillTopic + "'; the will will not be sent: " + denied);
         }
+    }
+
+    /// <summary>
+    /// AWS IoT Core's checks at CONNECT: the certificate is registered (or provisioned just in time),
+    /// ACTIVE, and its attached policies allow iot:Connect on <c>client/&lt;clientId&gt;</c>, with
+    /// <c>iot:Connection.Thing.*</c> defined when the client id names a thing attached to it.
+    /// </summary>
+    private ConnectionPolicies? AuthorizeCertificate(string clientId, X509Certificate2 certificate, out string? denied)
+    {
+        var info = _principals.Describe(certificate);
+        if (info is null && _provision is not null)
+        {
+            info = _provision(certificate);
+            if (info is not null)
+            {
+                _log.LogInformation("Registered certificate {Certificate} ({Subject}) just in time, with its thing and the default device policy", info.CertificateId, certificate.Subject);
+            }
+        }
+
+        if (info is null)
+        {
+            denied = "certificate " + Convert.ToHexStringLower(SHA256.HashData(certificate.RawData)) + " (" + certificate.Subject + ") is not registered";
+            return null;
+        }
+
+        if (!info.IsActive)
+        {
+            denied = "certificate " + info.CertificateId + " is not ACTIVE";
+            return null;
+        }
+
+        var documents = new List<PolicyDocument>(info.Policies.Count);
+        foreach (var attached in info.Policies)
+        {
+            try
+            {
+                documents.Add(_parsedPolicies.GetOrAdd((attached.Name, attached.Document), key => PolicyDocument.Parse(key.Document, key.Name)));
+            }
+            catch (MalformedPolicyException ex)
+            {
+                // CreatePolicy refuses these; a document edited in the database by hand is ignored, loudly.
+                _log.LogError("Policy {Policy} attached to certificate {Certificate} is malformed and is ignored: {Reason}", attached.Name, info.CertificateId, ex.Message);
+            }
+        }
+
+        var policies = new ConnectionPolicies(_evaluator, info.CertificateId, documents, PolicyContext.ForConnection(clientId, info.AttachedThings));
+        var verdict = _evaluator.AuthorizeConnect(policies.Documents, policies.Context);
+        denied = verdict.IsAllowed ? null : policies.Explain(verdict);
+        return verdict.IsAllowed ? policies : null;
+    }
+
+    /// <summary>iot:Receive: a message is delivered only where the receiver's policies allow it; otherwise it is dropped for that receiver.</summary>
+    private Task InterceptDeliveryAsync(InterceptingClientApplicationMessageEnqueueEventArgs e)
+    {
+        if (_receivers.TryGetValue(e.ReceiverClientId, out var receiver) && TopicPolicy.DenyReceive(receiver, e.ApplicationMessage.Topic) is string denied)
+        {
+            e.AcceptEnqueue = false;
+            Refusals.Refused(RefusalKind.ReceiveRefused, "message on '" + e.ApplicationMessage.Topic + "' not delivered to '" + e.ReceiverClientId + "': " + denied);
+        }
+
+        return Task.CompletedTask;
     }
 
     private Task Refuse(ValidatingConnectionEventArgs e, MqttConnectReasonCode code, string reason)
@@ -316,6 +383,7 @@ public sealed class IotBroker : IAsyncDisposable
         e.SessionItems[IdentityKey] = connection.Identity;
         e.SessionItems[SessionKey] = connection;
         _open.TryAdd(connection, 0);
+        _receivers[e.ClientId] = connection.Identity;
         connection.Version = _versions.AddOrUpdate(e.ClientId, id => _connections.StoredVersion(id) + 1, (_, v) => v + 1);
         var address = e.RemoteEndPoint is IPEndPoint ip ? ip.Address.ToString() : null;
         await Lifecycle(connection, new LifecycleEvent(e.ClientId, true, _time.GetUtcNow().ToUnixTimeMilliseconds(), connection.SessionId, connection.Principal, connection.Version, address)).ConfigureAwait(false);
@@ -416,7 +484,7 @@ public sealed class IotBroker : IAsyncDisposable
 
     private async Task Lifecycle(ClientConnection connection, LifecycleEvent lifecycle)
     {
-        if (!connection.Identity.IsApplication)
+        if (connection.Identity.IsThing)
         {
             _connections.Record(lifecycle);
         }
@@ -497,7 +565,4 @@ public sealed class IotBrokerOptions
 
     /// <summary>A plain loopback listener for application clients; null = off.</summary>
     public int? PlainPort { get; set; }
-
-    /// <summary>Certificate CNs that are applications (every topic), not devices.</summary>
-    public IReadOnlyList<string> ApplicationNames { get; set; } = ["app"];
 }

@@ -8,6 +8,7 @@ using LocalIotCore.Dashboard;
 using LocalIotCore.Http;
 using LocalIotCore.Lifecycle;
 using LocalIotCore.Notifier;
+using LocalIotCore.Policies;
 using LocalIotCore.Registry;
 using LocalIotCore.Rules;
 using LocalIotCore.Shadows;
@@ -124,6 +125,33 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Writes an application's certificate (CN = <paramref name="name"/>) and key signed by the local CA;
+    /// registers it ACTIVE with the application policy (every IoT action), so it may use any client id and topic.
+    /// </summary>
+    public void MintApplicationCertificate(string name, string certificatePath, string keyPath)
+    {
+        using var application = Authority.IssueDeviceCertificate(name);
+        Registry.RegisterApplication(application);
+        LocalCertificateAuthority.WritePem(application, certificatePath, keyPath);
+    }
+
+    /// <summary>
+    /// Just-in-time provisioning of a certificate signed by the local CA (the broker already checked the
+    /// chain): its CN is the thing, registered as mint-device-cert does. A certificate without a CN is not provisioned.
+    /// </summary>
+    private PrincipalInfo? ProvisionJustInTime(X509Certificate2 certificate)
+    {
+        var thing = certificate.GetNameInfo(X509NameType.SimpleName, false);
+        if (!ShadowLimits.IsValidName(thing, ShadowLimits.MaximumThingNameLength))
+        {
+            return null;
+        }
+
+        Registry.RegisterDevice(thing, certificate);
+        return Registry.Describe(certificate);
+    }
+
     /// <summary>Publishes messages as the cloud (e.g. from tests).</summary>
     public Task PublishAsync(IReadOnlyList<ShadowMessage> messages) =>
         _broker is not null ? _broker.PublishAsync(messages) : _bridge!.PublishAsync(messages);
@@ -216,8 +244,9 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         else
         {
             _broker = new IotBroker(
-                new IotBrokerOptions { BindAddress = Options.BindAddress, Limits = Options.MqttLimits, TlsPort = Options.MqttPort, PlainPort = Options.PlainApplicationPort, ApplicationNames = Options.ApplicationNames },
-                tlsCertificate, caCopy, router, Connections, time, loggers.CreateLogger("LocalIotCore.Broker"));
+                new IotBrokerOptions { BindAddress = Options.BindAddress, Limits = Options.MqttLimits, TlsPort = Options.MqttPort, PlainPort = Options.PlainApplicationPort },
+                tlsCertificate, caCopy, router, Connections, time, loggers.CreateLogger("LocalIotCore.Broker"),
+                Registry, new PolicyEvaluator(Registry.Region, Registry.AccountId), Options.ProvisionUnregisteredCertificates ? ProvisionJustInTime : null);
             await _broker.StartAsync().ConfigureAwait(false);
             publish = _broker.PublishAsync;
         }
