@@ -107,5 +107,7 @@ public sealed class FirmwareConfiguration
         // Empty = never, which the core spells TimeSpan.Zero (validation keeps set values above 0).
         OfflineFailSafe = Relay.OfflineFailSafeMinutes is double offline ? TimeSpan.FromMinutes(offline) : TimeSpan.Zero,
         MaximumOnTime = Relay.MaximumOnMinutes is double maximum ? TimeSpan.FromMinutes(maximum) : TimeSpan.Zero,
+        // No downloader on the Pi yet: desired.s3 is reported as "not supported on this device".
+        CanFetchS3Objects = false,
     };
 }
