@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using DeviceFirmware.Cloud;
+using DeviceFirmware.Core.Agent;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
@@ -34,7 +35,7 @@ public sealed class S3ObjectDownloaderTests
 
         var outcome = await downloader.FetchAsync("firmware-files", "curves/pump.csv", ContentHash, CancellationToken.None);
 
-        Assert.AreEqual(S3FetchResult.Installed, outcome.Result, outcome.Detail);
+        Assert.AreEqual(S3FetchStatus.Installed, outcome.Result, outcome.Detail);
         CollectionAssert.AreEqual(Content, await File.ReadAllBytesAsync(Path.Combine(_folder, "curves", "pump.csv")));
         Assert.IsFalse(File.Exists(Path.Combine(_folder, "curves", "pump.csv.part")), "the staging file is gone");
         Assert.AreEqual(new Uri("https://localhost:8443/firmware-files/curves/pump.csv"), seen!.RequestUri);
@@ -52,7 +53,7 @@ public sealed class S3ObjectDownloaderTests
 
         var outcome = await downloader.FetchAsync("b", "pump.csv", ContentHash, CancellationToken.None);
 
-        Assert.AreEqual(S3FetchResult.HashMismatch, outcome.Result);
+        Assert.AreEqual(S3FetchStatus.HashMismatch, outcome.Result);
         StringAssert.Contains(outcome.Detail, Convert.ToHexStringLower(SHA256.HashData("corrupted"u8)));
         Assert.AreEqual("previous", await File.ReadAllTextAsync(target));
         CollectionAssert.AreEqual(new[] { target }, Directory.GetFiles(_folder));
@@ -62,12 +63,12 @@ public sealed class S3ObjectDownloaderTests
     public async Task An_object_over_the_limit_is_refused_by_its_length_or_while_streaming()
     {
         var declared = Downloader(_ => Ok(new byte[100]), maximumBytes: 10);
-        Assert.AreEqual(S3FetchResult.TooLarge, (await declared.FetchAsync("b", "k", ContentHash, CancellationToken.None)).Result);
+        Assert.AreEqual(S3FetchStatus.TooLarge, (await declared.FetchAsync("b", "k", ContentHash, CancellationToken.None)).Result);
 
         // No Content-Length (chunked): counted while reading.
         var streamed = Downloader(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(new UnknownLengthStream(new byte[100])) }, maximumBytes: 10);
         var outcome = await streamed.FetchAsync("b", "k", ContentHash, CancellationToken.None);
-        Assert.AreEqual(S3FetchResult.TooLarge, outcome.Result);
+        Assert.AreEqual(S3FetchStatus.TooLarge, outcome.Result);
         Assert.IsFalse(File.Exists(Path.Combine(_folder, "k")));
         Assert.AreEqual(0, Directory.GetFiles(_folder).Length);
     }
@@ -82,7 +83,7 @@ public sealed class S3ObjectDownloaderTests
 
         var outcome = await downloader.FetchAsync("b", "k", ContentHash, CancellationToken.None);
 
-        Assert.AreEqual((S3FetchResult.Failed, "S3 answered 403 (ExpiredToken)"), (outcome.Result, outcome.Detail));
+        Assert.AreEqual((S3FetchStatus.DownloadFailed, "S3 answered 403 (ExpiredToken)"), (outcome.Result, outcome.Detail));
     }
 
     [TestMethod]
@@ -98,7 +99,7 @@ public sealed class S3ObjectDownloaderTests
 
         var outcome = await downloader.FetchAsync("b", "k", ContentHash, CancellationToken.None);
 
-        Assert.AreEqual(S3FetchResult.Installed, outcome.Result);
+        Assert.AreEqual(S3FetchStatus.Installed, outcome.Result);
         Assert.AreEqual(0, requests);
     }
 
@@ -109,7 +110,7 @@ public sealed class S3ObjectDownloaderTests
 
         var outcome = await downloader.FetchAsync("b", "k", ContentHash, CancellationToken.None);
 
-        Assert.AreEqual(S3FetchResult.Failed, outcome.Result);
+        Assert.AreEqual(S3FetchStatus.DownloadFailed, outcome.Result);
         StringAssert.Contains(outcome.Detail, "Connection refused");
     }
 

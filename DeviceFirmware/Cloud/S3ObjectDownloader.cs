@@ -1,21 +1,13 @@
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
+using DeviceFirmware.Core.Agent;
 using Microsoft.Extensions.Logging;
 
 namespace DeviceFirmware.Cloud;
 
-/// <summary>How one fetch of an S3 object ended.</summary>
-internal enum S3FetchResult
-{
-    Installed,
-    HashMismatch,
-    TooLarge,
-    Failed,
-}
-
-/// <summary>The result, with a reason for <see cref="S3FetchResult.Failed"/> (and details for the log).</summary>
-internal sealed record S3FetchOutcome(S3FetchResult Result, string Detail, long Bytes = 0);
+/// <summary>The result, with a reason for <see cref="S3FetchStatus.DownloadFailed"/> (and details for the log).</summary>
+internal sealed record S3FetchOutcome(S3FetchStatus Result, string Detail, long Bytes = 0);
 
 /// <summary>Where S3 is: AWS's virtual-hosted endpoint of a region, or one endpoint addressed path-style (LocalIotCore).</summary>
 internal sealed record S3Endpoint(string Region, Uri? PathStyleEndpoint = null)
@@ -76,12 +68,12 @@ internal sealed class S3ObjectDownloader
         var target = InstalledPath(key);
         if (!target.StartsWith(_folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
         {
-            return new S3FetchOutcome(S3FetchResult.Failed, "the key '" + key + "' leaves the download folder");
+            return new S3FetchOutcome(S3FetchStatus.DownloadFailed, "the key '" + key + "' leaves the download folder");
         }
 
         if (await HashOfFileAsync(target, cancellationToken).ConfigureAwait(false) == sha256)
         {
-            return new S3FetchOutcome(S3FetchResult.Installed, "already installed at " + target + " with that hash", new FileInfo(target).Length);
+            return new S3FetchOutcome(S3FetchStatus.Installed, "already installed at " + target + " with that hash", new FileInfo(target).Length);
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
@@ -89,7 +81,7 @@ internal sealed class S3ObjectDownloader
         try
         {
             var outcome = await DownloadAsync(bucket, key, sha256, staging, cancellationToken).ConfigureAwait(false);
-            if (outcome.Result == S3FetchResult.Installed)
+            if (outcome.Result == S3FetchStatus.Installed)
             {
                 // Same folder, so a rename: a reader sees the old file or the new one, never part of one.
                 File.Move(staging, target, overwrite: true);
@@ -99,23 +91,23 @@ internal sealed class S3ObjectDownloader
         }
         catch (HttpRequestException ex)
         {
-            return new S3FetchOutcome(S3FetchResult.Failed, ex.HttpRequestError == HttpRequestError.Unknown ? ex.Message : ex.HttpRequestError + ": " + ex.Message);
+            return new S3FetchOutcome(S3FetchStatus.DownloadFailed, ex.HttpRequestError == HttpRequestError.Unknown ? ex.Message : ex.HttpRequestError + ": " + ex.Message);
         }
         catch (IOException ex)
         {
-            return new S3FetchOutcome(S3FetchResult.Failed, ex.Message);
+            return new S3FetchOutcome(S3FetchStatus.DownloadFailed, ex.Message);
         }
         catch (UnauthorizedAccessException ex)
         {
-            return new S3FetchOutcome(S3FetchResult.Failed, ex.Message);
+            return new S3FetchOutcome(S3FetchStatus.DownloadFailed, ex.Message);
         }
         catch (CloudRequestException ex)
         {
-            return new S3FetchOutcome(S3FetchResult.Failed, ex.Message);
+            return new S3FetchOutcome(S3FetchStatus.DownloadFailed, ex.Message);
         }
         catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return new S3FetchOutcome(S3FetchResult.Failed, "timed out");
+            return new S3FetchOutcome(S3FetchStatus.DownloadFailed, "timed out");
         }
         finally
         {
@@ -137,13 +129,13 @@ internal sealed class S3ObjectDownloader
         if (response.StatusCode != HttpStatusCode.OK)
         {
             var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            return new S3FetchOutcome(S3FetchResult.Failed, "S3 answered " + (int)response.StatusCode + S3ErrorCode(body));
+            return new S3FetchOutcome(S3FetchStatus.DownloadFailed, "S3 answered " + (int)response.StatusCode + S3ErrorCode(body));
         }
 
         var length = response.Content.Headers.ContentLength;
         if (length > _maximumBytes)
         {
-            return new S3FetchOutcome(S3FetchResult.TooLarge, length + " bytes, over the limit of " + _maximumBytes, length.Value);
+            return new S3FetchOutcome(S3FetchStatus.TooLarge, length + " bytes, over the limit of " + _maximumBytes, length.Value);
         }
 
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -159,7 +151,7 @@ internal sealed class S3ObjectDownloader
                 total += read;
                 if (total > _maximumBytes)
                 {
-                    return new S3FetchOutcome(S3FetchResult.TooLarge, "more than " + _maximumBytes + " bytes", total);
+                    return new S3FetchOutcome(S3FetchStatus.TooLarge, "more than " + _maximumBytes + " bytes", total);
                 }
 
                 hash.AppendData(buffer, 0, read);
@@ -178,8 +170,8 @@ internal sealed class S3ObjectDownloader
 
         var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
         return actual == sha256
-            ? new S3FetchOutcome(S3FetchResult.Installed, total + " bytes", total)
-            : new S3FetchOutcome(S3FetchResult.HashMismatch, "SHA-256 of the " + total + " bytes received is " + actual, total);
+            ? new S3FetchOutcome(S3FetchStatus.Installed, total + " bytes", total)
+            : new S3FetchOutcome(S3FetchStatus.HashMismatch, "SHA-256 of the " + total + " bytes received is " + actual, total);
     }
 
     private static async Task<string?> HashOfFileAsync(string path, CancellationToken cancellationToken)
