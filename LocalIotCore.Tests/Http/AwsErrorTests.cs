@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -115,16 +114,7 @@ public sealed class AwsErrorTests
     [TestMethod]
     public async Task Boto3_raises_its_modelled_exceptions_and_lists_named_shadows()
     {
-        if (!await PythonHasBoto3Async())
-        {
-            if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI")))
-            {
-                Assert.Fail("python3-boto3 is missing; .ci/run installs it");
-            }
-
-            Assert.Inconclusive("python3 with boto3 is not installed");
-        }
-
+        await Boto3Script.RequireAsync();
         Assert.AreEqual(200, (await Send(HttpMethod.Post, "/things/pump-1/shadow?name=cfg", Json("{\"state\":{\"reported\":{\"a\":1}}}"))).Status);
         const string script = """
             import sys, boto3
@@ -137,43 +127,8 @@ public sealed class AwsErrorTests
                 print("ResourceNotFoundException")
             print(",".join(client.list_named_shadows_for_thing(thingName="pump-1")["results"]))
             """;
-        var (exit, output, error) = await RunPythonAsync(script, "http://127.0.0.1:" + _cloud.Server.HttpPort);
+        var (exit, output, error) = await Boto3Script.RunAsync(script, "http://127.0.0.1:" + _cloud.Server.HttpPort);
         Assert.AreEqual(0, exit, error);
         CollectionAssert.AreEqual(new[] { "ResourceNotFoundException", "cfg" }, output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), output + error);
-    }
-
-    private static async Task<bool> PythonHasBoto3Async()
-    {
-        try
-        {
-            return (await RunPythonAsync("import boto3")).Exit == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false; // no python3 at all
-        }
-    }
-
-    private static async Task<(int Exit, string Output, string Error)> RunPythonAsync(string script, params string[] arguments)
-    {
-        // Debian's python3 with its python3-boto3 (what .ci/run installs), not another python3 earlier on PATH.
-        var start = new ProcessStartInfo(File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(script);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["AWS_ACCESS_KEY_ID"] = "x";
-        start.Environment["AWS_SECRET_ACCESS_KEY"] = "x";
-        start.Environment["AWS_DEFAULT_REGION"] = "us-east-1";
-        start.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output, await error);
     }
 }

@@ -45,7 +45,7 @@ public sealed class IotBroker : IAsyncDisposable
     private readonly ConcurrentDictionary<ClientConnection, byte> _open = new();
     private int _stopping;
 
-    public IotBroker(IotBrokerOptions options, X509Certificate2 serverCertificate, X509Certificate2 ca, MessageRouter router, ConnectionStateTable connections, TimeProvider time, ILogger log)
+    public IotBroker(IotBrokerOptions options, X509Certificate2 serverCertificate, X509Certificate2 ca, MessageRouter router, ConnectionStateTable connections, TimeProvider time, ILogger log, RetainedMessageStore? retained = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _router = router ?? throw new ArgumentNullException(nameof(router));
@@ -68,7 +68,42 @@ public sealed class IotBroker : IAsyncDisposable
         _server.InterceptingSubscriptionAsync += InterceptSubscriptionAsync;
         _server.ClientConnectedAsync += OnConnectedAsync;
         _server.ClientDisconnectedAsync += OnDisconnectedAsync;
+        Retained = retained;
+        if (retained is not null)
+        {
+            _server.LoadingRetainedMessageAsync += e =>
+            {
+                foreach (var message in retained.List(null, int.MaxValue))
+                {
+                    e.LoadedRetainedMessages.Add(new MqttApplicationMessageBuilder().WithTopic(message.Topic).WithPayload(message.Payload).WithQualityOfServiceLevel((MqttQualityOfServiceLevel)message.Qos).WithRetainFlag().Build());
+                }
+
+                return Task.CompletedTask;
+            };
+            _server.RetainedMessageChangedAsync += e =>
+            {
+                var message = e.ChangedRetainedMessage;
+                if (message.Payload.IsEmpty)
+                {
+                    retained.Delete(message.Topic); // AWS and MQTT: an empty retained publish clears the topic.
+                }
+                else
+                {
+                    retained.Put(new RetainedMessage(message.Topic, System.Buffers.BuffersExtensions.ToArray(message.Payload), (int)message.QualityOfServiceLevel, _time.GetUtcNow().ToUnixTimeMilliseconds()));
+                }
+
+                return Task.CompletedTask;
+            };
+            _server.RetainedMessagesClearedAsync += _ =>
+            {
+                retained.Clear();
+                return Task.CompletedTask;
+            };
+        }
     }
+
+    /// <summary>The retained messages (what the data plane's GetRetainedMessage and ListRetainedMessages read); null when not kept.</summary>
+    public RetainedMessageStore? Retained { get; }
 
     /// <summary>The TLS port (after <see cref="StartAsync"/>; a free one when 0 was asked for).</summary>
     public int TlsPort => _listener.TlsPort;
@@ -94,6 +129,20 @@ public sealed class IotBroker : IAsyncDisposable
             await _server.InjectApplicationMessage(new InjectedMqttApplicationMessage(application) { SenderClientId = "localiotcore" }).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// A message from the data plane's Publish: delivered as an application's publish (to subscribers,
+    /// rules and the shadow service), retained when asked. The caller checks the topic first.
+    /// </summary>
+    public Task PublishAsApplicationAsync(string topic, byte[] payload, MqttQualityOfServiceLevel qos, bool retain)
+    {
+        var message = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithQualityOfServiceLevel(qos).WithRetainFlag(retain).Build();
+        var items = new Dictionary<object, object> { [IdentityKey] = DataPlanePublisher };
+        return _server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = DataPlanePublisher.Name, CustomSessionItems = items });
+    }
+
+    /// <summary>Who the data plane's Publish publishes as: an application, held to the same service-topic rule.</summary>
+    public static Identity DataPlanePublisher { get; } = Identity.Application("iot-data-publish");
 
     public async ValueTask DisposeAsync()
     {

@@ -198,9 +198,11 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
             _disposables.Add(tlsCertificate);
             var caCopy = X509CertificateLoader.LoadCertificate(Authority.Certificate.RawData);
             _disposables.Add(caCopy);
+            var retained = new RetainedMessageStore(Path.Combine(DataDirectory, "retained.db"));
+            _disposables.Add(retained);
             _broker = new IotBroker(
                 new IotBrokerOptions { BindAddress = Options.BindAddress, Limits = Options.MqttLimits, TlsPort = Options.MqttPort, PlainPort = Options.PlainApplicationPort, ApplicationNames = Options.ApplicationNames },
-                tlsCertificate, caCopy, router, Connections, time, loggers.CreateLogger("LocalIotCore.Broker"));
+                tlsCertificate, caCopy, router, Connections, time, loggers.CreateLogger("LocalIotCore.Broker"), retained);
             await _broker.StartAsync().ConfigureAwait(false);
             publish = _broker.PublishAsync;
         }
@@ -232,6 +234,11 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         });
         _http = builder.Build();
         HttpApi.Map(_http, router, publish, Connections, Notifier, time);
+        if (_broker is not null)
+        {
+            PublishEndpoints.Map(_http, _broker);
+        }
+
         DashboardEndpoints.Map(_http, Feed, Telemetry, Connections, time);
         await _http.StartAsync(cancellationToken).ConfigureAwait(false);
         var addresses = _http.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
