@@ -33,6 +33,12 @@ public sealed class LocalIotCoreOptions
     /// <summary>Plain (no TLS) loopback listener for application clients; null = off (explicit opt-in).</summary>
     public int? PlainApplicationPort { get; set; }
 
+    /// <summary>How long a persistent session (clean session = 0) outlives its client's disconnect; AWS's default is 1 hour.</summary>
+    public TimeSpan PersistentSessionExpiry { get; set; } = Broker.IotBrokerOptions.DefaultPersistentSessionExpiry;
+
+    /// <summary>QoS 1 messages a persistent session stores while its client is away; newer ones are dropped.</summary>
+    public int PersistentSessionQueueLimit { get; set; } = Broker.IotBrokerOptions.DefaultPersistentSessionQueueLimit;
+
     /// <summary>Certificate CNs treated as applications (may use every topic).</summary>
     public IReadOnlyList<string> ApplicationNames { get; set; } = ["app"];
 

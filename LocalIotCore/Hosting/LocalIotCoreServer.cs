@@ -201,7 +201,7 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
             var retained = new RetainedMessageStore(Path.Combine(DataDirectory, "retained.db"));
             _disposables.Add(retained);
             _broker = new IotBroker(
-                new IotBrokerOptions { BindAddress = Options.BindAddress, Limits = Options.MqttLimits, TlsPort = Options.MqttPort, PlainPort = Options.PlainApplicationPort, ApplicationNames = Options.ApplicationNames },
+                new IotBrokerOptions { BindAddress = Options.BindAddress, Limits = Options.MqttLimits, TlsPort = Options.MqttPort, PlainPort = Options.PlainApplicationPort, ApplicationNames = Options.ApplicationNames, PersistentSessionExpiry = Options.PersistentSessionExpiry, PersistentSessionQueueLimit = Options.PersistentSessionQueueLimit },
                 tlsCertificate, caCopy, router, Connections, time, loggers.CreateLogger("LocalIotCore.Broker"), retained);
             await _broker.StartAsync().ConfigureAwait(false);
             publish = _broker.PublishAsync;
