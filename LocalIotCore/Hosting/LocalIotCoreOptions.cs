@@ -50,6 +50,12 @@ public sealed class LocalIotCoreOptions
     /// </summary>
     public bool ProvisionUnregisteredCertificates { get; set; } = true;
 
+    /// <summary>How long a persistent session (clean session = 0) outlives its client's disconnect; AWS's default is 1 hour.</summary>
+    public TimeSpan PersistentSessionExpiry { get; set; } = Broker.IotBrokerOptions.DefaultPersistentSessionExpiry;
+
+    /// <summary>QoS 1 messages a persistent session stores while its client is away; newer ones are dropped.</summary>
+    public int PersistentSessionQueueLimit { get; set; } = Broker.IotBrokerOptions.DefaultPersistentSessionQueueLimit;
+
     public TimeSpan NotifierGrace { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>POSTed with each notification, when set.</summary>

@@ -243,10 +243,12 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         }
         else
         {
+            var retained = new RetainedMessageStore(Path.Combine(DataDirectory, "retained.db"));
+            _disposables.Add(retained);
             _broker = new IotBroker(
-                new IotBrokerOptions { BindAddress = Options.BindAddress, Limits = Options.MqttLimits, TlsPort = Options.MqttPort, PlainPort = Options.PlainApplicationPort },
+                new IotBrokerOptions { BindAddress = Options.BindAddress, Limits = Options.MqttLimits, TlsPort = Options.MqttPort, PlainPort = Options.PlainApplicationPort, PersistentSessionExpiry = Options.PersistentSessionExpiry, PersistentSessionQueueLimit = Options.PersistentSessionQueueLimit },
                 tlsCertificate, caCopy, router, Connections, time, loggers.CreateLogger("LocalIotCore.Broker"),
-                Registry, new PolicyEvaluator(Registry.Region, Registry.AccountId), Options.ProvisionUnregisteredCertificates ? ProvisionJustInTime : null);
+                Registry, new PolicyEvaluator(Registry.Region, Registry.AccountId), Options.ProvisionUnregisteredCertificates ? ProvisionJustInTime : null, retained);
             await _broker.StartAsync().ConfigureAwait(false);
             publish = _broker.PublishAsync;
         }
@@ -284,6 +286,11 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         _http = builder.Build();
         HttpApi.Map(_http, router, publish, Connections, Notifier, time, Registry);
         ControlPlaneApi.Map(_http, Registry, Authority, () => Host + ":" + HttpPort);
+        if (_broker is not null)
+        {
+            PublishEndpoints.Map(_http, _broker);
+        }
+
         DashboardEndpoints.Map(_http, Feed, Telemetry, Connections, time);
         await _http.StartAsync(cancellationToken).ConfigureAwait(false);
         var addresses = _http.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
