@@ -176,7 +176,9 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         };
         Notifier.Notified += notification => Feed.Publish(LiveFeed.Notification, notification.ToJson());
         var rules = new RuleEngine(RulesConfiguration.LoadOrCreate(Path.Combine(DataDirectory, "rules.json")));
-        var router = new MessageRouter(Shadows, rules, Notifier, loggers.CreateLogger("LocalIotCore.Router"), Telemetry, Feed, time);
+        var rulesClient = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        _disposables.Add(rulesClient);
+        var router = new MessageRouter(Shadows, rules, Notifier, loggers.CreateLogger("LocalIotCore.Router"), Telemetry, Feed, time, (url, body) => PostRuleAsync(rulesClient, url, body));
 
         Func<IReadOnlyList<ShadowMessage>, Task> publish;
         if (Options.ExternalBroker is string external)
@@ -241,6 +243,15 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         }
 
         log.LogInformation("LocalIotCore ready: MQTT (TLS) {Mqtt}, HTTP {Http}, dashboard {Dashboard}, data {Data}", MqttPort, HttpPort, DashboardUrl, DataDirectory);
+    }
+
+    // A rule's http action: the SELECT result as a JSON POST, as AWS's HTTP action sends it.
+    private static async Task PostRuleAsync(HttpClient client, Uri url, byte[] body)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var response = await client.PostAsync(url, content).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
     }
 
     private sealed class OwnerControlledLifetime : IHostLifetime
