@@ -175,7 +175,8 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
             }
         };
         Notifier.Notified += notification => Feed.Publish(LiveFeed.Notification, notification.ToJson());
-        var rules = new RuleEngine(RulesConfiguration.LoadOrCreate(Path.Combine(DataDirectory, "rules.json")));
+        var rulesPath = Path.Combine(DataDirectory, "rules.json");
+        var rules = new RuleEngine(RulesConfiguration.LoadOrCreate(rulesPath));
         var rulesClient = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         _disposables.Add(rulesClient);
         var router = new MessageRouter(Shadows, rules, Notifier, loggers.CreateLogger("LocalIotCore.Router"), Telemetry, Feed, time, (url, body) => PostRuleAsync(rulesClient, url, body));
@@ -235,6 +236,7 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         _http = builder.Build();
         HttpApi.Map(_http, router, publish, Connections, Notifier, time);
         DashboardEndpoints.Map(_http, Feed, Telemetry, Connections, time);
+        TopicRulesApi.Map(_http, new TopicRuleStore(rules, rulesPath, time), "arn:aws:iot:us-east-1:000000000000:");
         await _http.StartAsync(cancellationToken).ConfigureAwait(false);
         var addresses = _http.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         foreach (var address in addresses)

@@ -12,6 +12,8 @@ namespace LocalIotCore.Rules;
 /// </summary>
 public sealed class RulesConfiguration
 {
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
     public RulesConfiguration(IReadOnlyList<TopicRule> rules)
     {
         Rules = rules ?? throw new ArgumentNullException(nameof(rules));
@@ -65,7 +67,8 @@ public sealed class RulesConfiguration
                 }
             }
 
-            rules.Add(TopicRule.Parse(name.GetValue<string>(), payload));
+            var createdAt = entry["createdAt"] is JsonValue at && at.TryGetValue<long>(out var seconds) ? seconds : (long?)null;
+            rules.Add(TopicRule.Parse(name.GetValue<string>(), payload, createdAt));
         }
 
         return new RulesConfiguration(rules);
@@ -101,6 +104,26 @@ public sealed class RulesConfiguration
         {
             throw new InvalidDataException("The rules file '" + path + "': " + ex.Message, ex);
         }
+    }
+
+    /// <summary>The rules as a rules.json document (what the topic-rules API writes back).</summary>
+    public static string ToText(IReadOnlyList<TopicRule> rules)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        var entries = new JsonArray();
+        foreach (var rule in rules)
+        {
+            var entry = new JsonObject { ["ruleName"] = rule.Name };
+            if (rule.CreatedAtSeconds is long createdAt)
+            {
+                entry["createdAt"] = createdAt;
+            }
+
+            entry["topicRulePayload"] = rule.Payload.DeepClone();
+            entries.Add((JsonNode)entry);
+        }
+
+        return new JsonObject { ["rules"] = entries }.ToJsonString(Indented);
     }
 
     /// <summary>The earlier shape (<c>{"rules":[{"name","from","to"}]}</c>) in AWS's, or <c>null</c> if the text is not in it.</summary>
@@ -146,7 +169,7 @@ public sealed class RulesConfiguration
             }
         }
 
-        return new JsonObject { ["rules"] = rules }.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        return new JsonObject { ["rules"] = rules }.ToJsonString(Indented);
     }
 
     private static string ReadResource(string name)

@@ -43,8 +43,9 @@ public sealed class TopicRule
     /// <summary>The one SQL version LocalIotCore implements.</summary>
     public const string SqlVersion = "2016-03-23";
 
-    private TopicRule(string name, SqlStatement statement, bool disabled, IReadOnlyList<RuleAction> actions, JsonObject payload)
+    private TopicRule(string name, SqlStatement statement, bool disabled, IReadOnlyList<RuleAction> actions, JsonObject payload, long? createdAtSeconds)
     {
+        CreatedAtSeconds = createdAtSeconds;
         Name = name;
         Statement = statement;
         Disabled = disabled;
@@ -63,11 +64,14 @@ public sealed class TopicRule
     /// <summary>The rule's <c>topicRulePayload</c> as given (what GetTopicRule answers).</summary>
     public JsonObject Payload { get; }
 
+    /// <summary>When the rule was created through the topic-rules API (epoch seconds); <c>null</c> for a rule written into rules.json.</summary>
+    public long? CreatedAtSeconds { get; }
+
     /// <summary>
     /// Reads one rule; anything wrong throws <see cref="InvalidDataException"/> naming the rule, and for a
     /// bad SQL statement the offset and what was expected there.
     /// </summary>
-    public static TopicRule Parse(string name, JsonObject payload)
+    public static TopicRule Parse(string name, JsonObject payload, long? createdAtSeconds = null)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(payload);
@@ -115,7 +119,7 @@ public sealed class TopicRule
             actions.Add(ParseAction(actionNodes[i], where + ", actions[" + i + "]"));
         }
 
-        return new TopicRule(name, statement, disabled, actions, (JsonObject)payload.DeepClone());
+        return new TopicRule(name, statement, disabled, actions, (JsonObject)payload.DeepClone(), createdAtSeconds);
     }
 
     private static RuleAction ParseAction(JsonNode? node, string where)
