@@ -77,6 +77,21 @@ public sealed class PolicyEvaluatorTests
     }
 
     [TestMethod]
+    public void The_registrys_attached_policies_are_evaluated_together_and_named_in_the_verdict()
+    {
+        var policies = PolicyDocument.ParseAttached(
+        [
+            new Registry.AttachedPolicy(DefaultPolicies.DevicePolicyName, DefaultPolicies.DevicePolicy(Region, Account)),
+            new Registry.AttachedPolicy("Telemetry", """{ "Version": "2012-10-17", "Statement": { "Effect": "Allow", "Action": "iot:Publish", "Resource": "arn:aws:iot:eu-west-1:123456789012:topic/data/*" } }"""),
+        ]);
+
+        var verdict = Evaluator.AuthorizePublish(policies, "data/temperature", Pump);
+        Assert.IsTrue(verdict.IsAllowed);
+        Assert.AreEqual("Telemetry", verdict.PolicyName);
+        Assert.AreEqual(DefaultPolicies.DevicePolicyName, Evaluator.AuthorizePublish(policies, "things/pump-1/telemetry", Pump).PolicyName);
+    }
+
+    [TestMethod]
     public void No_policy_means_default_deny()
     {
         Assert.AreEqual(PolicyDecision.ImplicitDeny, Evaluator.AuthorizeConnect([], Pump).Decision);

@@ -47,6 +47,7 @@ public sealed class TopicRulesApiTests
         Assert.AreEqual(200, copy.Status, "the rule republished the documents to the copy's shadow");
         Assert.AreEqual(3, (int)JsonNode.Parse(copy.Body)!["state"]!["reported"]!["speed"]!);
 
+        StringAssert.Contains(File.ReadAllText(Path.Combine(_cloud.Server.DataDirectory, "rules.json")), "FROM '$aws/things/+/shadow/update/documents'", "rules.json stays readable");
         await _cloud.RestartAsync();
         var (status, _, body) = await Send(HttpMethod.Get, "/rules/copyShadow");
         Assert.AreEqual(200, status);

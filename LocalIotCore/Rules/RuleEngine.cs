@@ -12,7 +12,8 @@ namespace LocalIotCore.Rules;
 /// </summary>
 public sealed class RulesConfiguration
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    // A file people edit: SQL's quotes and + stay readable (no HTML here to escape for).
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public RulesConfiguration(IReadOnlyList<TopicRule> rules)
     {
