@@ -79,4 +79,21 @@ public sealed class RuleEngineTests
         Assert.AreEqual("$aws/x/1234", firing.Target);
         Assert.AreEqual(1234L, (long)JsonNode.Parse(firing.Payload)!["at"]!);
     }
+
+    [TestMethod]
+    [DataRow("things/+/lwt", "things/pump-1/lwt", true)]
+    [DataRow("things/+/lwt", "things/pump-1/lwt/x", false)]
+    [DataRow("things/+/lwt", "things/lwt", false)]
+    [DataRow("things/#", "things/pump-1/telemetry", true)]
+    [DataRow("things/#", "things", true)]
+    [DataRow("#", "a/b", true)]
+    [DataRow("a/b", "a/b", true)]
+    [DataRow("a/b", "a/bc", false)]
+    [DataRow("a/+", "a/", true)]
+    [DataRow("+/+", "a", false)]
+    [DataRow("$aws/things/+/shadow/update/documents", "$aws/things/pump-1/shadow/name/cfg/update/documents", false)]
+    public void Topic_filters_match_as_MQTT_defines(string filter, string topic, bool expected)
+    {
+        Assert.AreEqual(expected, RuleEngine.Matches(filter, topic));
+    }
 }

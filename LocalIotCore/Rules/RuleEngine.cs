@@ -251,25 +251,38 @@ public sealed class RuleEngine(RulesConfiguration configuration)
         return firings ?? (IReadOnlyList<RuleFiring>)[];
     }
 
-    /// <summary>MQTT topic filter matching (+ one level, # the rest).</summary>
+    /// <summary>MQTT topic filter matching (+ one level, # the rest); allocates nothing (it runs for every message and rule).</summary>
     public static bool Matches(string filter, string topic)
     {
-        var f = filter.Split('/');
-        var t = topic.Split('/');
-        for (var i = 0; i < f.Length; i++)
+        ArgumentNullException.ThrowIfNull(filter);
+        ArgumentNullException.ThrowIfNull(topic);
+        var f = filter.AsSpan();
+        var t = topic.AsSpan();
+        while (true)
         {
-            if (f[i] == "#")
+            var fEnd = f.IndexOf('/');
+            var fLevel = fEnd < 0 ? f : f[..fEnd];
+            if (fLevel is "#")
             {
                 return true;
             }
 
-            if (i >= t.Length || (f[i] != "+" && f[i] != t[i]))
+            var tEnd = t.IndexOf('/');
+            var tLevel = tEnd < 0 ? t : t[..tEnd];
+            if (fLevel is not "+" && !fLevel.SequenceEqual(tLevel))
             {
                 return false;
             }
-        }
 
-        return f.Length == t.Length;
+            if (fEnd < 0 || tEnd < 0)
+            {
+                // Both must end here; "a/#" also matches "a" (the parent level), as MQTT says.
+                return (fEnd < 0 && tEnd < 0) || (tEnd < 0 && f[(fEnd + 1)..] is "#");
+            }
+
+            f = f[(fEnd + 1)..];
+            t = t[(tEnd + 1)..];
+        }
     }
 
     private static SqlMessage Message(string topic, ReadOnlySpan<byte> payload, string? clientId, long now)
