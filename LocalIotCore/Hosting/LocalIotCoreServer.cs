@@ -219,8 +219,11 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
             }
         };
         Notifier.Notified += notification => Feed.Publish(LiveFeed.Notification, notification.ToJson());
-        var rules = new RuleEngine(RulesConfiguration.LoadOrCreate(Path.Combine(DataDirectory, "rules.json")));
-        var router = new MessageRouter(Shadows, rules, Notifier, loggers.CreateLogger("LocalIotCore.Router"), Telemetry, Feed, time);
+        var rulesPath = Path.Combine(DataDirectory, "rules.json");
+        var rules = new RuleEngine(RulesConfiguration.LoadOrCreate(rulesPath));
+        var rulesClient = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        _disposables.Add(rulesClient);
+        var router = new MessageRouter(Shadows, rules, Notifier, loggers.CreateLogger("LocalIotCore.Router"), Telemetry, Feed, time, (url, body) => PostRuleAsync(rulesClient, url, body));
 
         // A device on the LAN (an ESP32) connects to the bind address: the certificate names it, as
         // an IP address and as a DNS name (older mbedTLS builds match the host only against DNS names).
@@ -292,6 +295,7 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         }
 
         DashboardEndpoints.Map(_http, Feed, Telemetry, Connections, time);
+        TopicRulesApi.Map(_http, new TopicRuleStore(rules, rulesPath, time), "arn:aws:iot:" + Registry.Region + ":" + Registry.AccountId + ":");
         await _http.StartAsync(cancellationToken).ConfigureAwait(false);
         var addresses = _http.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         foreach (var address in addresses)
@@ -332,6 +336,15 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         {
             kestrel.ListenLocalhost(port == 0 ? FreeTcpPort.Next() : port, Https);
         }
+    }
+
+    // A rule's http action: the SELECT result as a JSON POST, as AWS's HTTP action sends it.
+    private static async Task PostRuleAsync(HttpClient client, Uri url, byte[] body)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var response = await client.PostAsync(url, content).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
     }
 
     private sealed class OwnerControlledLifetime : IHostLifetime
