@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -142,38 +141,9 @@ public sealed class AwsErrorTests
         CollectionAssert.AreEqual(new[] { "ResourceNotFoundException", "cfg" }, output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), output + error);
     }
 
-    private static async Task<bool> PythonHasBoto3Async()
-    {
-        try
-        {
-            return (await RunPythonAsync("import boto3")).Exit == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false; // no python3 at all
-        }
-    }
+    private static Task<bool> PythonHasBoto3Async() => AwsClients.HasBoto3Async();
 
-    private static async Task<(int Exit, string Output, string Error)> RunPythonAsync(string script, params string[] arguments)
-    {
-        // Debian's python3 with its python3-boto3 (what .ci/run installs), not another python3 earlier on PATH.
-        var start = new ProcessStartInfo(File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(script);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["AWS_ACCESS_KEY_ID"] = "x";
-        start.Environment["AWS_SECRET_ACCESS_KEY"] = "x";
-        start.Environment["AWS_DEFAULT_REGION"] = "us-east-1";
-        start.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output, await error);
-    }
+    // Debian's python3 with its python3-boto3 (what .ci/run installs), not another python3 earlier on PATH.
+    private static Task<(int Exit, string Output, string Error)> RunPythonAsync(string script, params string[] arguments) =>
+        AwsClients.RunAsync(AwsClients.Python, ["-c", script, .. arguments]);
 }
