@@ -181,12 +181,17 @@ public sealed class ControlPlaneApiTests
             c = iot.create_keys_and_certificate(setAsActive=True)
             iot.attach_thing_principal(thingName="pump-1", principal=c["certificateArn"])
             print("principals", iot.list_thing_principals(thingName="pump-1")["principals"] == [c["certificateArn"]])
+            print("things of", ",".join(iot.list_principal_things(principal=c["certificateArn"])["things"]))
+            second = iot.create_keys_and_certificate(setAsActive=False)
+            listed = [x["certificateId"] for page in iot.get_paginator("list_certificates").paginate(PaginationConfig={"PageSize": 1}) for x in page["certificates"]]
+            print("certificates", sorted(listed) == sorted([second["certificateId"], c["certificateId"]]))
             iot.update_certificate(certificateId=c["certificateId"], newStatus="INACTIVE")
             print("status", iot.describe_certificate(certificateId=c["certificateId"])["certificateDescription"]["status"])
             doc = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iot:*", "Resource": "*"}]})
             print("policy", iot.create_policy(policyName="open", policyDocument=doc)["policyVersionId"], iot.get_policy(policyName="open")["policyDocument"] == doc)
             iot.attach_policy(policyName="open", target=c["certificateArn"])
             print("attached", ",".join(p["policyName"] for p in iot.list_attached_policies(target=c["certificateArn"])["policies"]))
+            print("policies", ",".join(p["policyName"] for p in iot.list_policies()["policies"]))
             print(err(iot.describe_thing, thingName="nobody"))
             print(err(iot.create_thing, thingName="pump-1", attributePayload={"attributes": {"room": "attic"}}))
             print(err(iot.list_things, maxResults=251))
@@ -214,9 +219,12 @@ public sealed class ControlPlaneApiTests
             "cellar pump-1,pump-3",
             "endpoint 127.0.0.1:" + _cloud.Server.HttpPort,
             "principals True",
+            "things of pump-1",
+            "certificates True",
             "status INACTIVE",
             "policy 1 True",
             "attached open",
+            "policies open",
             "ResourceNotFoundException",
             "ResourceAlreadyExistsException",
             "InvalidRequestException",
