@@ -69,6 +69,7 @@ Console.WriteLine(options.ExternalBroker is null
     : "  MQTT: served through the external broker at " + options.ExternalBroker);
 Console.WriteLine("  Dashboard:         " + server.DashboardUrl);
 Console.WriteLine("  HTTP API:          http://" + server.Host + ":" + server.HttpPort + "  (GET /api/things, GET|POST|DELETE /things/<thing>/shadow)");
+Console.WriteLine("  AWS IoT control:   aws iot list-things --endpoint-url http://" + server.Host + ":" + server.HttpPort + "  (any credentials)");
 Console.WriteLine("  Root CA:           " + server.CaCertificatePath);
 Console.WriteLine("  Data directory:    " + server.DataDirectory);
 Console.WriteLine("  Device certificate: dotnet run --project LocalIotCore -- mint-device-cert <thing> --data-dir " + options.DataDirectory);
