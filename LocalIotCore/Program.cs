@@ -79,6 +79,7 @@ Console.WriteLine(options.ExternalBroker is null
     : "  MQTT: served through the external broker at " + options.ExternalBroker);
 Console.WriteLine("  Dashboard:         " + server.DashboardUrl);
 Console.WriteLine("  HTTP API:          http://" + server.Host + ":" + server.HttpPort + "  (GET /api/things, GET|POST|DELETE /things/<thing>/shadow)");
+Console.WriteLine("  AWS IoT control:   aws iot list-things --endpoint-url http://" + server.Host + ":" + server.HttpPort + "  (any credentials)");
 if (server.HttpsPort is int httpsPort)
 {
     Console.WriteLine("  HTTPS API:         https://" + server.Host + ":" + httpsPort + "  (the same API over TLS; trust the root CA below, e.g. aws --endpoint-url https://localhost:" + httpsPort + " --ca-bundle <root CA>)");

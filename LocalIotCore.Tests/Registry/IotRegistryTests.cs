@@ -126,6 +126,40 @@ public sealed class IotRegistryTests
     }
 
     [TestMethod]
+    public void Certificates_are_listed_newest_first_page_by_page_and_policies_and_principal_things_by_name()
+    {
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var device = _authority.IssueDeviceCertificate("pump-" + i);
+            ids.Add(_registry.RegisterDevice("pump-" + i, device).Id);
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        var first = _registry.ListCertificates(pageSize: 2);
+        var second = _registry.ListCertificates(pageSize: 2, marker: first.NextToken);
+        CollectionAssert.AreEqual(new[] { ids[2], ids[1], ids[0] }, first.Items.Concat(second.Items).Select(certificate => certificate.Id).ToArray(), "newest first, as AWS lists them");
+        Assert.IsNull(second.NextToken);
+        var ascending = _registry.ListCertificates(pageSize: 1, ascending: true);
+        Assert.AreEqual(ids[0], ascending.Items[0].Id);
+        Assert.AreEqual(ids[1], _registry.ListCertificates(pageSize: 1, marker: ascending.NextToken, ascending: true).Items[0].Id);
+
+        _registry.CreatePolicy("b", "{}");
+        _registry.CreatePolicy("a", "{}");
+        var policies = _registry.ListPolicies(pageSize: 2);
+        CollectionAssert.AreEqual(new[] { DefaultPolicies.DevicePolicyName, "a" }, policies.Items.Select(policy => policy.Name).ToArray(), "ordinal name order");
+        CollectionAssert.AreEqual(new[] { "b" }, _registry.ListPolicies(marker: policies.NextToken).Items.Select(policy => policy.Name).ToArray());
+
+        var arn = _registry.CertificateArn(ids[0]);
+        _registry.CreateThing("another");
+        _registry.AttachThingPrincipal("another", arn);
+        var things = _registry.ListPrincipalThings(arn, maxResults: 1);
+        CollectionAssert.AreEqual(new[] { "another" }, things.Items.ToArray());
+        CollectionAssert.AreEqual(new[] { "pump-0" }, _registry.ListPrincipalThings(arn, nextToken: things.NextToken).Items.ToArray());
+        Assert.AreEqual(RegistryError.NotFound, Refusal(() => _registry.ListPrincipalThings(_registry.CertificateArn(new string('a', 64)))));
+    }
+
+    [TestMethod]
     public void A_revoked_certificate_stays_revoked()
     {
         using var device = _authority.IssueDeviceCertificate("pump-1");
@@ -208,7 +242,7 @@ public sealed class IotRegistryTests
         _registry = Open();
         CollectionAssert.AreEqual(new[] { "pump-1", "pump-2" }, _registry.ThingNames().ToArray());
         Assert.AreEqual("attic", _registry.FindThing("pump-2")!.Attributes["room"]);
-        CollectionAssert.AreEqual(new[] { "pump-1" }, _registry.PrincipalThings(_registry.CertificateArn(IotRegistry.CertificateIdOf(device))).ToArray());
+        CollectionAssert.AreEqual(new[] { "pump-1" }, _registry.ListPrincipalThings(_registry.CertificateArn(IotRegistry.CertificateIdOf(device))).Items.ToArray());
     }
 
     [TestMethod]

@@ -48,6 +48,9 @@ public static class ControlPlaneApi
             ("PUT", context => ThingPrincipalAsync(context, registry, attach: true)),
             ("DELETE", context => ThingPrincipalAsync(context, registry, attach: false)),
             ("GET", context => ListThingPrincipalsAsync(context, registry))));
+        app.Map("/principals/things", Operations(("GET", context => ListPrincipalThingsAsync(context, registry))));
+        app.Map("/certificates", Operations(("GET", context => ListCertificatesAsync(context, registry))));
+        app.Map("/policies", Operations(("GET", context => ListPoliciesAsync(context, registry))));
         app.Map("/endpoint", Operations(("GET", context => DescribeEndpointAsync(context, endpointAddress))));
         app.Map("/keys-and-certificate", Operations(("POST", context => CreateKeysAndCertificateAsync(context, registry, authority))));
         app.Map("/certificates/{certificateId}", Operations(
@@ -189,12 +192,7 @@ public static class ControlPlaneApi
     private static async Task ThingPrincipalAsync(HttpContext context, IotRegistry registry, bool attach)
     {
         var name = ThingName(context);
-        var principal = context.Request.Headers["x-amzn-principal"].ToString();
-        if (principal.Length == 0)
-        {
-            throw new InvalidRequestException("The principal (header x-amzn-principal) is required");
-        }
-
+        var principal = Principal(context);
         if (attach)
         {
             registry.AttachThingPrincipal(name, principal);
@@ -207,16 +205,22 @@ public static class ControlPlaneApi
         await HttpApi.WriteAsync(context, 200, new JsonObject()).ConfigureAwait(false);
     }
 
-    private static Task ListThingPrincipalsAsync(HttpContext context, IotRegistry registry)
+    private static Task ListThingPrincipalsAsync(HttpContext context, IotRegistry registry) =>
+        WriteNamesAsync(context, "principals", registry.ListThingPrincipals(ThingName(context), PageSize(context, "maxResults"), Optional(context.Request.Query["nextToken"].ToString())));
+
+    private static Task ListPrincipalThingsAsync(HttpContext context, IotRegistry registry) =>
+        WriteNamesAsync(context, "things", registry.ListPrincipalThings(Principal(context), PageSize(context, "maxResults"), Optional(context.Request.Query["nextToken"].ToString())));
+
+    /// <summary>A page of strings as <c>{"field": [...], "nextToken": ...}</c>.</summary>
+    private static Task WriteNamesAsync(HttpContext context, string field, RegistryPage<string> page)
     {
-        var page = registry.ListThingPrincipals(ThingName(context), PageSize(context, "maxResults"), Optional(context.Request.Query["nextToken"].ToString()));
-        var principals = new JsonArray();
-        foreach (var principal in page.Items)
+        var names = new JsonArray();
+        foreach (var name in page.Items)
         {
-            principals.Add((JsonNode)principal);
+            names.Add((JsonNode)name);
         }
 
-        return HttpApi.WriteAsync(context, 200, WithToken(new JsonObject { ["principals"] = principals }, "nextToken", page.NextToken));
+        return HttpApi.WriteAsync(context, 200, WithToken(new JsonObject { [field] = names }, "nextToken", page.NextToken));
     }
 
     // ---- endpoint ----
@@ -252,6 +256,25 @@ public static class ControlPlaneApi
                 ["PrivateKey"] = key.ExportPkcs8PrivateKeyPem() + "\n",
             },
         });
+    }
+
+    private static Task ListCertificatesAsync(HttpContext context, IotRegistry registry)
+    {
+        var page = registry.ListCertificates(PageSize(context, "pageSize"), Optional(context.Request.Query["marker"].ToString()), Flag(context, "isAscendingOrder"));
+        var certificates = new JsonArray();
+        foreach (var certificate in page.Items)
+        {
+            certificates.Add((JsonNode)new JsonObject
+            {
+                ["certificateArn"] = certificate.Arn,
+                ["certificateId"] = certificate.Id,
+                ["status"] = IotRegistry.StatusText(certificate.Status),
+                ["certificateMode"] = "DEFAULT",
+                ["creationDate"] = Seconds(certificate.CreatedMilliseconds),
+            });
+        }
+
+        return HttpApi.WriteAsync(context, 200, WithToken(new JsonObject { ["certificates"] = certificates }, "nextMarker", page.NextToken));
     }
 
     private static Task DescribeCertificateAsync(HttpContext context, IotRegistry registry, LocalCertificateAuthority authority)
@@ -365,9 +388,14 @@ public static class ControlPlaneApi
         await HttpApi.WriteAsync(context, 200, new JsonObject()).ConfigureAwait(false);
     }
 
-    private static Task ListAttachedPoliciesAsync(HttpContext context, IotRegistry registry)
+    private static Task ListAttachedPoliciesAsync(HttpContext context, IotRegistry registry) =>
+        WritePoliciesAsync(context, registry.ListAttachedPolicies(UnescapedRouteValue(context, "target"), PageSize(context, "pageSize"), Optional(context.Request.Query["marker"].ToString())));
+
+    private static Task ListPoliciesAsync(HttpContext context, IotRegistry registry) =>
+        WritePoliciesAsync(context, registry.ListPolicies(PageSize(context, "pageSize"), Optional(context.Request.Query["marker"].ToString())));
+
+    private static Task WritePoliciesAsync(HttpContext context, RegistryPage<RegisteredPolicy> page)
     {
-        var page = registry.ListAttachedPolicies(UnescapedRouteValue(context, "target"), PageSize(context, "pageSize"), Optional(context.Request.Query["marker"].ToString()));
         var policies = new JsonArray();
         foreach (var policy in page.Items)
         {
@@ -467,6 +495,12 @@ public static class ControlPlaneApi
         return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var size) && size is >= 1 and <= IotRegistry.MaximumPageSize
             ? size
             : throw new InvalidRequestException(name + " must be between 1 and " + IotRegistry.MaximumPageSize + ", not '" + text + "'");
+    }
+
+    private static string Principal(HttpContext context)
+    {
+        var principal = context.Request.Headers["x-amzn-principal"].ToString();
+        return principal.Length > 0 ? principal : throw new InvalidRequestException("The principal (header x-amzn-principal) is required");
     }
 
     private static string ThingName(HttpContext context)

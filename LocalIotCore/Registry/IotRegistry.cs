@@ -370,12 +370,41 @@ public sealed class IotRegistry : IPrincipalDirectory, IDisposable
         }
     }
 
-    /// <summary>The things a principal (a certificate ARN) is attached to, in name order.</summary>
-    public IReadOnlyList<string> PrincipalThings(string principalArn)
+    /// <summary>AWS's ListPrincipalThings: the things a certificate (by ARN) is attached to, in name order.</summary>
+    public RegistryPage<string> ListPrincipalThings(string principalArn, int maxResults = MaximumPageSize, string? nextToken = null)
     {
+        CheckPageSize(maxResults);
         lock (_gate)
         {
-            return Strings("SELECT thing FROM thing_principals WHERE principal = $p ORDER BY thing", ("$p", principalArn));
+            var certificate = CertificateOfArnLocked(principalArn);
+            return Page(Strings("SELECT thing FROM thing_principals WHERE principal = $p AND thing > $after ORDER BY thing LIMIT $limit",
+                ("$p", certificate.Arn), ("$after", nextToken ?? ""), ("$limit", maxResults + 1)), maxResults);
+        }
+    }
+
+    /// <summary>
+    /// AWS's ListCertificates, by creation date (newest first unless <paramref name="ascending"/>, as AWS
+    /// orders them); the marker is the id of the last certificate of the previous page.
+    /// </summary>
+    public RegistryPage<RegisteredCertificate> ListCertificates(int pageSize = MaximumPageSize, string? marker = null, bool ascending = false)
+    {
+        CheckPageSize(pageSize);
+        lock (_gate)
+        {
+            var order = ascending ? "ASC" : "DESC";
+            var after = ascending ? ">" : "<";
+            // Rows after the marker's (created, id) in the listing's order; no marker: from the start.
+            var ids = Page(Strings(
+                "SELECT id FROM certificates WHERE $marker IS NULL OR (created, id) " + after + " (SELECT created, id FROM certificates WHERE id = $marker) " +
+                "ORDER BY created " + order + ", id " + order + " LIMIT $limit",
+                ("$marker", marker?.ToLowerInvariant()), ("$limit", pageSize + 1)), pageSize);
+            var certificates = new List<RegisteredCertificate>();
+            foreach (var id in ids.Items)
+            {
+                certificates.Add(FindCertificateLocked(id)!);
+            }
+
+            return new RegistryPage<RegisteredCertificate>(certificates, ids.NextToken);
         }
     }
 
@@ -404,6 +433,16 @@ public sealed class IotRegistry : IPrincipalDirectory, IDisposable
         lock (_gate)
         {
             return FindPolicyLocked(name);
+        }
+    }
+
+    /// <summary>AWS's ListPolicies, in name order; the marker is the last name of the previous page.</summary>
+    public RegistryPage<RegisteredPolicy> ListPolicies(int pageSize = MaximumPageSize, string? marker = null)
+    {
+        CheckPageSize(pageSize);
+        lock (_gate)
+        {
+            return Policies(Page(Strings("SELECT name FROM policies WHERE name > $after ORDER BY name LIMIT $limit", ("$after", marker ?? ""), ("$limit", pageSize + 1)), pageSize));
         }
     }
 
@@ -450,15 +489,8 @@ public sealed class IotRegistry : IPrincipalDirectory, IDisposable
         lock (_gate)
         {
             var certificate = CertificateOfArnLocked(targetArn);
-            var names = Page(Strings("SELECT policy FROM policy_targets WHERE target = $t AND policy > $after ORDER BY policy LIMIT $limit",
-                ("$t", certificate.Arn), ("$after", marker ?? ""), ("$limit", pageSize + 1)), pageSize);
-            var policies = new List<RegisteredPolicy>();
-            foreach (var name in names.Items)
-            {
-                policies.Add(FindPolicyLocked(name)!);
-            }
-
-            return new RegistryPage<RegisteredPolicy>(policies, names.NextToken);
+            return Policies(Page(Strings("SELECT policy FROM policy_targets WHERE target = $t AND policy > $after ORDER BY policy LIMIT $limit",
+                ("$t", certificate.Arn), ("$after", marker ?? ""), ("$limit", pageSize + 1)), pageSize));
         }
     }
 
@@ -654,6 +686,17 @@ public sealed class IotRegistry : IPrincipalDirectory, IDisposable
         using var select = Command("SELECT document, created, modified FROM policies WHERE name = $n", ("$n", name));
         using var reader = select.ExecuteReader();
         return reader.Read() ? new RegisteredPolicy(name, PolicyArn(name), reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2)) : null;
+    }
+
+    private RegistryPage<RegisteredPolicy> Policies(RegistryPage<string> names)
+    {
+        var policies = new List<RegisteredPolicy>();
+        foreach (var name in names.Items)
+        {
+            policies.Add(FindPolicyLocked(name)!);
+        }
+
+        return new RegistryPage<RegisteredPolicy>(policies, names.NextToken);
     }
 
     private static bool SameAttributes(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b)
