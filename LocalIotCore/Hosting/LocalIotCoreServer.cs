@@ -3,11 +3,13 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography.X509Certificates;
 using LocalIotCore.Broker;
 using LocalIotCore.Certificates;
+using LocalIotCore.CredentialsProvider;
 using LocalIotCore.Dashboard;
 using LocalIotCore.Http;
 using LocalIotCore.Lifecycle;
 using LocalIotCore.Notifier;
 using LocalIotCore.Rules;
+using LocalIotCore.S3;
 using LocalIotCore.Shadows;
 using LocalIotCore.Telemetry;
 using Microsoft.AspNetCore.Builder;
@@ -72,6 +74,12 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
     public DisconnectNotifier Notifier { get; private set; } = null!;
 
     public TelemetryHistory Telemetry { get; private set; } = null!;
+
+    /// <summary>The S3 subset (on the HTTP and HTTPS ports); <c>S3.Objects.ObjectCreated</c> tells of each upload.</summary>
+    public S3Service S3 { get; private set; } = null!;
+
+    /// <summary>The IoT credentials provider (GET /role-aliases/{alias}/credentials over mutual TLS).</summary>
+    public CredentialsProviderService CredentialsProvider { get; private set; } = null!;
 
     /// <summary>What every open dashboard page hears.</summary>
     public LiveFeed Feed { get; }
@@ -180,6 +188,11 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
             }
         };
         Notifier.Notified += notification => Feed.Publish(LiveFeed.Notification, notification.ToJson());
+        // FALLBACK principal directory (CN = thing, always ACTIVE) until the thing registry is wired in.
+        CredentialsProvider = new CredentialsProviderService(DataDirectory, Options.CredentialsProvider, new CommonNamePrincipalDirectory(), time);
+        _disposables.Add(CredentialsProvider);
+        S3 = new S3Service(Path.Combine(DataDirectory, "s3"), Options.S3, CredentialsProvider.Issued, time, loggers);
+        _disposables.Add(S3);
         var rules = new RuleEngine(RulesConfiguration.LoadOrCreate(Path.Combine(DataDirectory, "rules.json")));
         var router = new MessageRouter(Shadows, rules, Notifier, loggers.CreateLogger("LocalIotCore.Router"), Telemetry, Feed, time);
 
@@ -242,6 +255,8 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
             }
         });
         _http = builder.Build();
+        S3.Use(_http); // before the IoT routes: S3's requests are told apart by their signature
+        CredentialsProvider.Map(_http);
         HttpApi.Map(_http, router, publish, Connections, Notifier, time);
         DashboardEndpoints.Map(_http, Feed, Telemetry, Connections, time);
         await _http.StartAsync(cancellationToken).ConfigureAwait(false);
