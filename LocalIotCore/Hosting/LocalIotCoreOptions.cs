@@ -66,4 +66,10 @@ public sealed class LocalIotCoreOptions
 
     /// <summary>host:port of another broker (e.g. mosquitto) to serve as a client of, instead of the embedded broker.</summary>
     public string? ExternalBroker { get; set; }
+
+    /// <summary>The S3 subset: administrator keys, object size limit.</summary>
+    public global::LocalIotCore.S3.S3Options S3 { get; set; } = new();
+
+    /// <summary>The IoT credentials provider: the duration of issued credentials.</summary>
+    public global::LocalIotCore.CredentialsProvider.CredentialsProviderOptions CredentialsProvider { get; set; } = new();
 }

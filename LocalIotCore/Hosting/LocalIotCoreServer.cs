@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using LocalIotCore.Broker;
 using LocalIotCore.Certificates;
 using LocalIotCore.ControlPlane;
+using LocalIotCore.CredentialsProvider;
 using LocalIotCore.Dashboard;
 using LocalIotCore.Http;
 using LocalIotCore.Lifecycle;
@@ -11,6 +12,7 @@ using LocalIotCore.Notifier;
 using LocalIotCore.Policies;
 using LocalIotCore.Registry;
 using LocalIotCore.Rules;
+using LocalIotCore.S3;
 using LocalIotCore.Shadows;
 using LocalIotCore.Telemetry;
 using Microsoft.AspNetCore.Builder;
@@ -78,6 +80,12 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
     public DisconnectNotifier Notifier { get; private set; } = null!;
 
     public TelemetryHistory Telemetry { get; private set; } = null!;
+
+    /// <summary>The S3 subset (on the HTTP and HTTPS ports); <c>S3.Objects.ObjectCreated</c> tells of each upload.</summary>
+    public S3Service S3 { get; private set; } = null!;
+
+    /// <summary>The IoT credentials provider (GET /role-aliases/{alias}/credentials over mutual TLS).</summary>
+    public CredentialsProviderService CredentialsProvider { get; private set; } = null!;
 
     /// <summary>What every open dashboard page hears.</summary>
     public LiveFeed Feed { get; }
@@ -219,6 +227,10 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
             }
         };
         Notifier.Notified += notification => Feed.Publish(LiveFeed.Notification, notification.ToJson());
+        CredentialsProvider = new CredentialsProviderService(DataDirectory, Options.CredentialsProvider, Registry, time);
+        _disposables.Add(CredentialsProvider);
+        S3 = new S3Service(Path.Combine(DataDirectory, "s3"), Options.S3, CredentialsProvider.Issued, time, loggers);
+        _disposables.Add(S3);
         var rulesPath = Path.Combine(DataDirectory, "rules.json");
         var rules = new RuleEngine(RulesConfiguration.LoadOrCreate(rulesPath));
         var rulesClient = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
@@ -287,6 +299,8 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
             }
         });
         _http = builder.Build();
+        S3.Use(_http); // before the IoT routes: S3's requests are told apart by their signature
+        CredentialsProvider.Map(_http);
         HttpApi.Map(_http, router, publish, Connections, Notifier, time, Registry);
         ControlPlaneApi.Map(_http, Registry, Authority, () => Host + ":" + HttpPort);
         if (_broker is not null)
