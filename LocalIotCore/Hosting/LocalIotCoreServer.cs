@@ -87,6 +87,9 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
     /// <summary>The IoT credentials provider (GET /role-aliases/{alias}/credentials over mutual TLS).</summary>
     public CredentialsProviderService CredentialsProvider { get; private set; } = null!;
 
+    /// <summary>The upload rule: an object put into a fan-out bucket goes into every thing's desired.s3.</summary>
+    public UploadFanOutRule UploadRule { get; private set; } = null!;
+
     /// <summary>What every open dashboard page hears.</summary>
     public LiveFeed Feed { get; }
 
@@ -166,6 +169,11 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (UploadRule is not null)
+        {
+            await UploadRule.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_http is not null)
         {
             Feed.CompleteAll();
@@ -308,6 +316,15 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
             PublishEndpoints.Map(_http, _broker);
         }
 
+        UploadRule = new UploadFanOutRule(Options.S3.FanOutBuckets, Registry, Shadows, (id, body) => router.Execute(id, ShadowOperation.Update, body), publish, time, loggers.CreateLogger("LocalIotCore.UploadRule"));
+        foreach (var bucket in Options.S3.FanOutBuckets)
+        {
+            S3.Objects.CreateBucket(bucket);
+        }
+
+        S3.Objects.ObjectCreated += UploadRule.OnObjectCreated;
+        UploadRule.FannedOut += fanOut => Feed.Publish(LiveFeed.Upload, fanOut.ToJson());
+        _http.MapGet("/api/s3-uploads", (Microsoft.AspNetCore.Http.RequestDelegate)(context => HttpApi.WriteAsync(context, 200, UploadHistory())));
         DashboardEndpoints.Map(_http, Feed, Telemetry, Connections, time);
         TopicRulesApi.Map(_http, new TopicRuleStore(rules, rulesPath, time), "arn:aws:iot:" + Registry.Region + ":" + Registry.AccountId + ":");
         await _http.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -359,6 +376,17 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         using var response = await client.PostAsync(url, content).ConfigureAwait(false);
         response.EnsureSuccessStatusCode();
+    }
+
+    private System.Text.Json.Nodes.JsonObject UploadHistory()
+    {
+        var uploads = new System.Text.Json.Nodes.JsonArray();
+        foreach (var fanOut in UploadRule.History)
+        {
+            uploads.Add((System.Text.Json.Nodes.JsonNode)fanOut.ToJson());
+        }
+
+        return new System.Text.Json.Nodes.JsonObject { ["buckets"] = new System.Text.Json.Nodes.JsonArray([.. UploadRule.Buckets.Select(b => (System.Text.Json.Nodes.JsonNode)b)]), ["uploads"] = uploads };
     }
 
     private sealed class OwnerControlledLifetime : IHostLifetime
