@@ -8,7 +8,13 @@ if (args.Length > 0 && args[0] == "mint-device-cert")
     return CertificateCommands.MintDeviceCertificate(args[1..], Console.Out);
 }
 
-var options = new LocalIotCoreOptions();
+if (args.Length > 0 && args[0] == "mint-app-cert")
+{
+    return CertificateCommands.MintApplicationCertificate(args[1..], Console.Out);
+}
+
+// Stand-alone, the HTTP API is also served over HTTPS (AWS's clients speak https to the data plane).
+var options = new LocalIotCoreOptions { HttpsPort = LocalIotCoreOptions.DefaultHttpsPort };
 for (var i = 0; i < args.Length; i++)
 {
     string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException("Missing value after " + args[i]);
@@ -24,6 +30,10 @@ for (var i = 0; i < args.Length; i++)
                 break;
             case "--http-port":
                 options.HttpPort = int.Parse(Next(), CultureInfo.InvariantCulture);
+                break;
+            case "--https-port":
+                var https = Next();
+                options.HttpsPort = https == "off" ? null : int.Parse(https, CultureInfo.InvariantCulture);
                 break;
             case "--plain-port":
                 options.PlainApplicationPort = int.Parse(Next(), CultureInfo.InvariantCulture);
@@ -69,7 +79,11 @@ Console.WriteLine(options.ExternalBroker is null
     : "  MQTT: served through the external broker at " + options.ExternalBroker);
 Console.WriteLine("  Dashboard:         " + server.DashboardUrl);
 Console.WriteLine("  HTTP API:          http://" + server.Host + ":" + server.HttpPort + "  (GET /api/things, GET|POST|DELETE /things/<thing>/shadow)");
-Console.WriteLine("  AWS IoT control:   aws iot list-things --endpoint-url http://" + server.Host + ":" + server.HttpPort + "  (any credentials)");
+if (server.HttpsPort is int httpsPort)
+{
+    Console.WriteLine("  HTTPS API:         https://" + server.Host + ":" + httpsPort + "  (the same API over TLS; trust the root CA below, e.g. aws --endpoint-url https://localhost:" + httpsPort + " --ca-bundle <root CA>)");
+}
+
 Console.WriteLine("  Root CA:           " + server.CaCertificatePath);
 Console.WriteLine("  Data directory:    " + server.DataDirectory);
 Console.WriteLine("  Device certificate: dotnet run --project LocalIotCore -- mint-device-cert <thing> --data-dir " + options.DataDirectory);
@@ -91,8 +105,9 @@ Console.WriteLine("LocalIotCore stopping.");
 return 0;
 
 static string Usage() => """
-    Usage: LocalIotCore [--data-dir DIR] [--mqtt-port 8883] [--http-port 8080] [--plain-port PORT]
+    Usage: LocalIotCore [--data-dir DIR] [--mqtt-port 8883] [--http-port 8080] [--https-port 8443|off] [--plain-port PORT]
                         [--grace-seconds 300] [--webhook URL] [--external-broker HOST:PORT]
                         [--bind ADDRESS]   (TLS MQTT and HTTP on ADDRESS instead of loopback; the plain port stays on loopback)
            LocalIotCore mint-device-cert <thing> [--out DIR] [--data-dir DIR]
+           LocalIotCore mint-app-cert <name> [--out DIR] [--data-dir DIR]   (an application: any client id, every topic)
     """;

@@ -52,7 +52,7 @@ internal sealed class CloudProcess : IAsyncDisposable
 
         _starts++;
         _process = await LocalIotCoreProcess.StartAsync("LocalIotCore#" + _starts,
-            ["--data-dir", DataFolder, "--mqtt-port", Invariant(TlsPort), "--plain-port", Invariant(PlainPort), "--http-port", Invariant(HttpPort)],
+            ["--data-dir", DataFolder, "--mqtt-port", Invariant(TlsPort), "--plain-port", Invariant(PlainPort), "--http-port", Invariant(HttpPort), "--https-port", "off"],
             Folder, Path.Combine(Folder, "localiotcore.log")).ConfigureAwait(false);
     }
 

@@ -79,6 +79,7 @@ public sealed class Rig : IAsyncDisposable
         BrokerTlsPort = FreeTcpPort.Next();
         PlainPort = FreeTcpPort.Next();
         HttpPort = FreeTcpPort.Next();
+        HttpsPort = FreeTcpPort.Next();
         Proxy = new FaultProxy(BrokerTlsPort);
         Shadow = new ShadowApi(HttpPort, options.Thing);
         Telemetry = new TelemetryConsumer(PlainPort, options.Thing);
@@ -109,6 +110,9 @@ public sealed class Rig : IAsyncDisposable
     public int PlainPort { get; }
 
     public int HttpPort { get; }
+
+    /// <summary>LocalIotCore's HTTPS API port (the same on every restart).</summary>
+    public int HttpsPort { get; }
 
     public FaultProxy Proxy { get; }
 
@@ -161,6 +165,7 @@ public sealed class Rig : IAsyncDisposable
         {
             "--data-dir", CloudDataFolder,
             "--http-port", Invariant(HttpPort),
+            "--https-port", Invariant(HttpsPort),
             "--grace-seconds", Invariant(Options.GraceSeconds),
         };
         if (Options.Broker == BrokerKind.LocalIotCore)

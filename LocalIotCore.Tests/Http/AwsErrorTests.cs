@@ -114,16 +114,7 @@ public sealed class AwsErrorTests
     [TestMethod]
     public async Task Boto3_raises_its_modelled_exceptions_and_lists_named_shadows()
     {
-        if (!await PythonHasBoto3Async())
-        {
-            if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI")))
-            {
-                Assert.Fail("python3-boto3 is missing; .ci/run installs it");
-            }
-
-            Assert.Inconclusive("python3 with boto3 is not installed");
-        }
-
+        await AwsClients.RequireBoto3Async();
         Assert.AreEqual(200, (await Send(HttpMethod.Post, "/things/pump-1/shadow?name=cfg", Json("{\"state\":{\"reported\":{\"a\":1}}}"))).Status);
         const string script = """
             import sys, boto3
@@ -136,14 +127,8 @@ public sealed class AwsErrorTests
                 print("ResourceNotFoundException")
             print(",".join(client.list_named_shadows_for_thing(thingName="pump-1")["results"]))
             """;
-        var (exit, output, error) = await RunPythonAsync(script, "http://127.0.0.1:" + _cloud.Server.HttpPort);
+        var (exit, output, error) = await AwsClients.RunPythonAsync(script, "http://127.0.0.1:" + _cloud.Server.HttpPort);
         Assert.AreEqual(0, exit, error);
         CollectionAssert.AreEqual(new[] { "ResourceNotFoundException", "cfg" }, output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), output + error);
     }
-
-    private static Task<bool> PythonHasBoto3Async() => AwsClients.HasBoto3Async();
-
-    // Debian's python3 with its python3-boto3 (what .ci/run installs), not another python3 earlier on PATH.
-    private static Task<(int Exit, string Output, string Error)> RunPythonAsync(string script, params string[] arguments) =>
-        AwsClients.RunAsync(AwsClients.Python, ["-c", script, .. arguments]);
 }

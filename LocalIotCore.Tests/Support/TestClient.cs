@@ -36,9 +36,11 @@ internal sealed class TestClient : IAsyncDisposable
 
     public const string ConnectedFalse = "{\"state\":{\"reported\":{\"connected\":false}}}";
 
-    public static async Task<TestClient> DeviceAsync(LocalCertificateAuthority authority, int port, string thing, string? clientId = null, string? willTopic = null, string? commonName = null, string willPayload = ConnectedFalse)
+    /// <param name="register">Called with the minted certificate before connecting (e.g. to register it as an application's); by default the broker provisions it just in time as the thing its CN names.</param>
+    public static async Task<TestClient> DeviceAsync(LocalCertificateAuthority authority, int port, string thing, string? clientId = null, string? willTopic = null, string? commonName = null, string willPayload = ConnectedFalse, Action<X509Certificate2>? register = null)
     {
         using var issued = authority.IssueDeviceCertificate(commonName ?? thing);
+        register?.Invoke(issued);
         var certificate = X509CertificateLoader.LoadPkcs12(issued.Export(X509ContentType.Pkcs12), null);
         var ca = X509CertificateLoader.LoadCertificate(authority.Certificate.RawData);
         var tls = new MqttClientTlsOptionsBuilder()

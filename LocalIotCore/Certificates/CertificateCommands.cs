@@ -14,7 +14,15 @@ public static class CertificateCommands
 {
     public const string DefaultDataDirectory = "data/localiotcore";
 
-    public static int MintDeviceCertificate(IReadOnlyList<string> args, TextWriter output)
+    /// <summary>
+    /// <c>mint-app-cert &lt;name&gt; [--out DIR] [--data-dir DIR]</c>: a certificate for an application
+    /// (a back end, a dashboard), registered with the application policy (every IoT action, any client id).
+    /// </summary>
+    public static int MintApplicationCertificate(IReadOnlyList<string> args, TextWriter output) => Mint(args, output, "mint-app-cert <name>", application: true);
+
+    public static int MintDeviceCertificate(IReadOnlyList<string> args, TextWriter output) => Mint(args, output, "mint-device-cert <thing>", application: false);
+
+    private static int Mint(IReadOnlyList<string> args, TextWriter output, string usage, bool application)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
@@ -34,7 +42,7 @@ public static class CertificateCommands
                 default:
                     if (args[i].StartsWith("--", StringComparison.Ordinal) || thing is not null)
                     {
-                        output.WriteLine("Unknown argument '" + args[i] + "'. Usage: mint-device-cert <thing> [--out DIR] [--data-dir DIR]");
+                        output.WriteLine("Unknown argument '" + args[i] + "'. Usage: " + usage + " [--out DIR] [--data-dir DIR]");
                         return 2;
                     }
 
@@ -45,22 +53,32 @@ public static class CertificateCommands
 
         if (thing is null)
         {
-            output.WriteLine("Usage: mint-device-cert <thing> [--out DIR] [--data-dir DIR]");
+            output.WriteLine("Usage: " + usage + " [--out DIR] [--data-dir DIR]");
             return 2;
         }
 
         using var authority = LocalCertificateAuthority.LoadOrCreate(Path.Combine(dataDirectory, "ca"));
         using var device = authority.IssueDeviceCertificate(thing);
-        var certificatePath = Path.Combine(outDirectory, "device.pem.crt");
-        var keyPath = Path.Combine(outDirectory, "private.pem.key");
+        var certificatePath = Path.Combine(outDirectory, application ? thing + ".pem.crt" : "device.pem.crt");
+        var keyPath = Path.Combine(outDirectory, application ? thing + ".private.pem.key" : "private.pem.key");
         var caPath = Path.Combine(outDirectory, "local-root-ca.pem");
         LocalCertificateAuthority.WritePem(device, certificatePath, keyPath);
         authority.WriteCertificatePem(caPath);
         RegisteredCertificate registered;
         using (var registry = new IotRegistry(Path.Combine(dataDirectory, IotRegistry.FileName)))
         {
-            registered = registry.RegisterDevice(thing, device);
+            registered = application ? registry.RegisterApplication(device) : registry.RegisterDevice(thing, device);
         }
+
+        if (application)
+        {
+            output.WriteLine("Application certificate '" + thing + "' (CN=" + thing + "), signed by the local CA, registered ACTIVE with policy " + DefaultPolicies.ApplicationPolicyName + " (any client id, every topic):");
+            output.WriteLine("  certificate: " + Path.GetFullPath(certificatePath));
+            output.WriteLine("  private key: " + Path.GetFullPath(keyPath) + " (mode 600)");
+            output.WriteLine("  root CA:     " + Path.GetFullPath(caPath));
+            return 0;
+        }
+
         output.WriteLine("Device certificate for thing '" + thing + "' (CN=" + thing + "), signed by the local CA in " + Path.GetFullPath(Path.Combine(dataDirectory, "ca")) + ":");
         output.WriteLine("  certificate: " + Path.GetFullPath(certificatePath));
         output.WriteLine("  private key: " + Path.GetFullPath(keyPath) + " (mode 600)");

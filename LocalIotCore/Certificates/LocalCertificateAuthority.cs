@@ -75,6 +75,18 @@ public sealed class LocalCertificateAuthority : IDisposable
         return Issue(thingName, X509KeyUsageFlags.DigitalSignature, "1.3.6.1.5.5.7.3.2", null, start, end);
     }
 
+    /// <summary>Whether <paramref name="client"/> chains to <paramref name="authority"/> alone and is valid at <paramref name="nowUtc"/> (no system roots, no revocation check).</summary>
+    public static bool IsIssuedBy(X509Certificate2 client, X509Certificate2 authority, DateTime nowUtc)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        using var verify = new X509Chain();
+        verify.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        verify.ChainPolicy.CustomTrustStore.Add(authority);
+        verify.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        verify.ChainPolicy.VerificationTime = nowUtc;
+        return verify.Build(client);
+    }
+
     /// <summary>Writes the certificate and its key as PEM; the key file is readable by its owner only.</summary>
     public static void WritePem(X509Certificate2 certificate, string certificatePath, string keyPath)
     {

@@ -7,6 +7,9 @@ public sealed class LocalIotCoreOptions
     public const int DefaultMqttPort = 8883;
     public const int DefaultHttpPort = 8080;
 
+    /// <summary>The stand-alone LocalIotCore's HTTPS port (the library's default is off).</summary>
+    public const int DefaultHttpsPort = 8443;
+
     public string DataDirectory { get; set; } = "data/localiotcore";
 
     /// <summary>TLS MQTT listener; 0 = a free port.</summary>
@@ -14,6 +17,12 @@ public sealed class LocalIotCoreOptions
 
     /// <summary>HTTP API; 0 = a free port.</summary>
     public int HttpPort { get; set; } = DefaultHttpPort;
+
+    /// <summary>
+    /// The HTTP API again over TLS with a server certificate from the local CA, as AWS serves its data
+    /// plane (https only); 0 = a free port, null = off. Client certificates are asked for but optional.
+    /// </summary>
+    public int? HttpsPort { get; set; }
 
     /// <summary>Where every listener (TLS MQTT, plain MQTT, HTTP) binds; null = loopback on both address families (127.0.0.1 and ::1).</summary>
     public IPAddress? BindAddress { get; set; }
@@ -33,8 +42,13 @@ public sealed class LocalIotCoreOptions
     /// <summary>Plain (no TLS) loopback listener for application clients; null = off (explicit opt-in).</summary>
     public int? PlainApplicationPort { get; set; }
 
-    /// <summary>Certificate CNs treated as applications (may use every topic).</summary>
-    public IReadOnlyList<string> ApplicationNames { get; set; } = ["app"];
+    /// <summary>
+    /// A certificate the local CA signed that the registry does not know is registered at its first
+    /// connect: the thing named by its CN, the certificate ACTIVE and attached to it, the default device
+    /// policy attached (AWS's just-in-time provisioning with a registered CA and a template). False: such
+    /// a certificate is refused, as AWS refuses any unregistered certificate.
+    /// </summary>
+    public bool ProvisionUnregisteredCertificates { get; set; } = true;
 
     public TimeSpan NotifierGrace { get; set; } = TimeSpan.FromMinutes(5);
 

@@ -8,12 +8,15 @@ using LocalIotCore.Dashboard;
 using LocalIotCore.Http;
 using LocalIotCore.Lifecycle;
 using LocalIotCore.Notifier;
+using LocalIotCore.Policies;
 using LocalIotCore.Registry;
 using LocalIotCore.Rules;
 using LocalIotCore.Shadows;
 using LocalIotCore.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -59,6 +62,9 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
     public int? PlainApplicationPort => _broker?.PlainPort;
 
     public int HttpPort { get; private set; }
+
+    /// <summary>The HTTPS port (the HTTP API over TLS with the local CA's server certificate), or null when off.</summary>
+    public int? HttpsPort { get; private set; }
 
     public string CaCertificatePath => Path.Combine(DataDirectory, "ca", LocalCertificateAuthority.CertificateFileName);
 
@@ -117,6 +123,33 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         {
             Authority.WriteCertificatePem(caPath);
         }
+    }
+
+    /// <summary>
+    /// Writes an application's certificate (CN = <paramref name="name"/>) and key signed by the local CA;
+    /// registers it ACTIVE with the application policy (every IoT action), so it may use any client id and topic.
+    /// </summary>
+    public void MintApplicationCertificate(string name, string certificatePath, string keyPath)
+    {
+        using var application = Authority.IssueDeviceCertificate(name);
+        Registry.RegisterApplication(application);
+        LocalCertificateAuthority.WritePem(application, certificatePath, keyPath);
+    }
+
+    /// <summary>
+    /// Just-in-time provisioning of a certificate signed by the local CA (the broker already checked the
+    /// chain): its CN is the thing, registered as mint-device-cert does. A certificate without a CN is not provisioned.
+    /// </summary>
+    private PrincipalInfo? ProvisionJustInTime(X509Certificate2 certificate)
+    {
+        var thing = certificate.GetNameInfo(X509NameType.SimpleName, false);
+        if (!ShadowLimits.IsValidName(thing, ShadowLimits.MaximumThingNameLength))
+        {
+            return null;
+        }
+
+        Registry.RegisterDevice(thing, certificate);
+        return Registry.Describe(certificate);
     }
 
     /// <summary>Publishes messages as the cloud (e.g. from tests).</summary>
@@ -189,6 +222,18 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         var rules = new RuleEngine(RulesConfiguration.LoadOrCreate(Path.Combine(DataDirectory, "rules.json")));
         var router = new MessageRouter(Shadows, rules, Notifier, loggers.CreateLogger("LocalIotCore.Router"), Telemetry, Feed, time);
 
+        // A device on the LAN (an ESP32) connects to the bind address: the certificate names it, as
+        // an IP address and as a DNS name (older mbedTLS builds match the host only against DNS names).
+        var serverCertificate = Options.BindAddress is IPAddress lan
+            ? Authority.IssueServerCertificate(["localhost", lan.ToString()], [IPAddress.Loopback, IPAddress.IPv6Loopback, lan])
+            : Authority.IssueServerCertificate();
+        // SslStream wants a key it can hand to the TLS stack; a PKCS#12 round trip gives it one.
+        var tlsCertificate = X509CertificateLoader.LoadPkcs12(serverCertificate.Export(X509ContentType.Pkcs12), null);
+        serverCertificate.Dispose();
+        _disposables.Add(tlsCertificate);
+        var caCopy = X509CertificateLoader.LoadCertificate(Authority.Certificate.RawData);
+        _disposables.Add(caCopy);
+
         Func<IReadOnlyList<ShadowMessage>, Task> publish;
         if (Options.ExternalBroker is string external)
         {
@@ -198,20 +243,10 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         }
         else
         {
-            // A device on the LAN (an ESP32) connects to the bind address: the certificate names it, as
-            // an IP address and as a DNS name (older mbedTLS builds match the host only against DNS names).
-            var serverCertificate = Options.BindAddress is IPAddress lan
-                ? Authority.IssueServerCertificate(["localhost", lan.ToString()], [IPAddress.Loopback, IPAddress.IPv6Loopback, lan])
-                : Authority.IssueServerCertificate();
-            // SslStream wants a key it can hand to the TLS stack; a PKCS#12 round trip gives it one.
-            var tlsCertificate = X509CertificateLoader.LoadPkcs12(serverCertificate.Export(X509ContentType.Pkcs12), null);
-            serverCertificate.Dispose();
-            _disposables.Add(tlsCertificate);
-            var caCopy = X509CertificateLoader.LoadCertificate(Authority.Certificate.RawData);
-            _disposables.Add(caCopy);
             _broker = new IotBroker(
-                new IotBrokerOptions { BindAddress = Options.BindAddress, Limits = Options.MqttLimits, TlsPort = Options.MqttPort, PlainPort = Options.PlainApplicationPort, ApplicationNames = Options.ApplicationNames },
-                tlsCertificate, caCopy, router, Connections, time, loggers.CreateLogger("LocalIotCore.Broker"));
+                new IotBrokerOptions { BindAddress = Options.BindAddress, Limits = Options.MqttLimits, TlsPort = Options.MqttPort, PlainPort = Options.PlainApplicationPort },
+                tlsCertificate, caCopy, router, Connections, time, loggers.CreateLogger("LocalIotCore.Broker"),
+                Registry, new PolicyEvaluator(Registry.Region, Registry.AccountId), Options.ProvisionUnregisteredCertificates ? ProvisionJustInTime : null);
             await _broker.StartAsync().ConfigureAwait(false);
             publish = _broker.PublishAsync;
         }
@@ -240,19 +275,57 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
                 // Loopback on both families. Kestrel's ListenLocalhost takes no port 0, so a free port is picked first.
                 kestrel.ListenLocalhost(Options.HttpPort == 0 ? FreeTcpPort.Next() : Options.HttpPort);
             }
+
+            if (Options.HttpsPort is int httpsPort)
+            {
+                ListenHttps(kestrel, httpsPort, tlsCertificate, caCopy, time);
+            }
         });
         _http = builder.Build();
         HttpApi.Map(_http, router, publish, Connections, Notifier, time, Registry);
-        ControlPlaneApi.Map(_http, Registry, Authority, () => Host + ":" + HttpPort);
+        // DescribeEndpoint: the address AWS's clients build https://<endpoint> from, so the TLS port when it is on.
+        ControlPlaneApi.Map(_http, Registry, Authority, () => Host + ":" + (HttpsPort ?? HttpPort));
         DashboardEndpoints.Map(_http, Feed, Telemetry, Connections, time);
         await _http.StartAsync(cancellationToken).ConfigureAwait(false);
         var addresses = _http.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         foreach (var address in addresses)
         {
-            HttpPort = new Uri(address).Port;
+            var uri = new Uri(address);
+            if (uri.Scheme == Uri.UriSchemeHttps)
+            {
+                HttpsPort = uri.Port;
+            }
+            else
+            {
+                HttpPort = uri.Port;
+            }
         }
 
         log.LogInformation("LocalIotCore ready: MQTT (TLS) {Mqtt}, HTTP {Http}, dashboard {Dashboard}, data {Data}", MqttPort, HttpPort, DashboardUrl, DataDirectory);
+    }
+
+    /// <summary>
+    /// The HTTP API over TLS, as AWS serves its data plane (AWS's SDKs and CLI build https:// URLs from
+    /// DescribeEndpoint). A client certificate is asked for and checked against the local CA when one is
+    /// sent (the credentials provider's mutual TLS needs it); SigV4-signed calls without one are served.
+    /// </summary>
+    private void ListenHttps(KestrelServerOptions kestrel, int port, X509Certificate2 certificate, X509Certificate2 authority, TimeProvider time)
+    {
+        void Https(ListenOptions listen) => listen.UseHttps(https =>
+        {
+            https.ServerCertificate = certificate;
+            https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+            https.ClientCertificateValidation = (client, _, _) => LocalCertificateAuthority.IsIssuedBy(client, authority, time.GetUtcNow().UtcDateTime);
+        });
+
+        if (Options.BindAddress is IPAddress bind)
+        {
+            kestrel.Listen(bind, port, Https);
+        }
+        else
+        {
+            kestrel.ListenLocalhost(port == 0 ? FreeTcpPort.Next() : port, Https);
+        }
     }
 
     private sealed class OwnerControlledLifetime : IHostLifetime

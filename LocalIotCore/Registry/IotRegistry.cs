@@ -527,6 +527,30 @@ public sealed class IotRegistry : IPrincipalDirectory, IDisposable
         }
     }
 
+    /// <summary>
+    /// <c>mint-app-cert</c>: an application's certificate, registered ACTIVE with no thing and with
+    /// <see cref="DefaultPolicies.ApplicationPolicyName"/> (every IoT action on every resource; created if absent)
+    /// attached — an identity like any other, which its policy, not its name, lets use every topic.
+    /// </summary>
+    public RegisteredCertificate RegisterApplication(X509Certificate2 certificate)
+    {
+        lock (_gate)
+        {
+            using var transaction = Begin();
+            var registered = FindCertificateLocked(CertificateIdOf(certificate)) ?? RegisterCertificateLocked(certificate, CertificateStatus.Active);
+            if (FindPolicyLocked(DefaultPolicies.ApplicationPolicyName) is null)
+            {
+                var now = Now();
+                Execute("INSERT INTO policies(name, document, created, modified) VALUES ($n, $d, $now, $now)",
+                    ("$n", DefaultPolicies.ApplicationPolicyName), ("$d", DefaultPolicies.ApplicationPolicy), ("$now", now));
+            }
+
+            Execute("INSERT OR IGNORE INTO policy_targets(policy, target) VALUES ($n, $t)", ("$n", DefaultPolicies.ApplicationPolicyName), ("$t", registered.Arn));
+            transaction.Commit();
+            return registered;
+        }
+    }
+
     // ---- the broker's view ----
 
     /// <inheritdoc />
