@@ -79,9 +79,13 @@ Console.WriteLine(options.ExternalBroker is null
     : "  MQTT: served through the external broker at " + options.ExternalBroker);
 Console.WriteLine("  Dashboard:         " + server.DashboardUrl);
 Console.WriteLine("  HTTP API:          http://" + server.Host + ":" + server.HttpPort + "  (GET /api/things, GET|POST|DELETE /things/<thing>/shadow)");
+Console.WriteLine("  AWS IoT control:   aws iot list-things --endpoint-url http://" + server.Host + ":" + server.HttpPort + "  (any credentials)");
 if (server.HttpsPort is int httpsPort)
 {
     Console.WriteLine("  HTTPS API:         https://" + server.Host + ":" + httpsPort + "  (the same API over TLS; trust the root CA below, e.g. aws --endpoint-url https://localhost:" + httpsPort + " --ca-bundle <root CA>)");
+    Console.WriteLine("  S3 (path-style):   https://" + server.Host + ":" + httpsPort + "  keys " + options.S3.AdministratorAccessKeyId + " / " + options.S3.AdministratorSecretAccessKey
+        + "  (AWS_ACCESS_KEY_ID=" + options.S3.AdministratorAccessKeyId + " AWS_SECRET_ACCESS_KEY=" + options.S3.AdministratorSecretAccessKey + " aws s3 cp FILE s3://BUCKET/KEY --endpoint-url https://localhost:" + httpsPort + " --ca-bundle <root CA>)");
+    Console.WriteLine("  Credentials:       https://" + server.Host + ":" + httpsPort + "/role-aliases/<alias>/credentials  (device certificate + x-amzn-iot-thingname; aliases in " + LocalIotCore.CredentialsProvider.RoleAliasTable.FileName + ")");
 }
 
 Console.WriteLine("  Root CA:           " + server.CaCertificatePath);

@@ -77,6 +77,37 @@ public sealed class PolicyEvaluatorTests
     }
 
     [TestMethod]
+    public void The_registrys_attached_policies_are_evaluated_together_and_named_in_the_verdict()
+    {
+        var policies = PolicyDocument.ParseAttached(
+        [
+            new global::LocalIotCore.Registry.AttachedPolicy(DefaultPolicies.DevicePolicyName, DefaultPolicies.DevicePolicy(Region, Account)),
+            new global::LocalIotCore.Registry.AttachedPolicy("Telemetry", """{ "Version": "2012-10-17", "Statement": { "Effect": "Allow", "Action": "iot:Publish", "Resource": "arn:aws:iot:eu-west-1:123456789012:topic/data/*" } }"""),
+        ]);
+
+        var verdict = Evaluator.AuthorizePublish(policies, "data/temperature", Pump);
+        Assert.IsTrue(verdict.IsAllowed);
+        Assert.AreEqual("Telemetry", verdict.PolicyName);
+        Assert.AreEqual(DefaultPolicies.DevicePolicyName, Evaluator.AuthorizePublish(policies, "things/pump-1/telemetry", Pump).PolicyName);
+    }
+
+    [TestMethod]
+    public void A_connections_bound_policy_answers_every_request_as_the_documents_do()
+    {
+        var pump = Evaluator.Bind(DevicePolicy, Pump);
+        var impostor = Evaluator.Bind(DevicePolicy, PolicyContext.ForConnection("pump-2", ["pump-1"]));
+
+        Assert.IsTrue(pump.AuthorizeConnect().IsAllowed);
+        Assert.IsTrue(pump.AuthorizePublish("things/pump-1/telemetry").IsAllowed);
+        Assert.IsTrue(pump.AuthorizeSubscribe("$aws/things/pump-1/shadow/get/accepted").IsAllowed);
+        Assert.IsTrue(pump.AuthorizeReceive("$aws/things/pump-1/shadow/get/accepted").IsAllowed);
+        StringAssert.Contains(pump.AuthorizePublish("things/pump-1/telemetry").ToString(), "allowed by policy 'DeviceFirmwareThing' Statement[1]");
+        Assert.IsFalse(impostor.AuthorizeConnect().IsAllowed);
+        Assert.IsFalse(impostor.AuthorizePublish("things/pump-2/telemetry").IsAllowed);
+        Assert.AreEqual("pump-2", impostor.Context.ClientId);
+    }
+
+    [TestMethod]
     public void No_policy_means_default_deny()
     {
         Assert.AreEqual(PolicyDecision.ImplicitDeny, Evaluator.AuthorizeConnect([], Pump).Decision);

@@ -81,6 +81,19 @@ internal sealed class TestClient : IAsyncDisposable
 
     public static Task<TestClient> ApplicationAsync(int port, params string[] topics) => ConnectApplicationAsync(port, null, null, topics);
 
+    /// <summary>An application on the plain port with its own client id and clean-session flag (MQTT 3.1.1).</summary>
+    public static async Task<TestClient> SessionAsync(int port, string clientId, bool cleanSession)
+    {
+        var client = new TestClient(new MqttClientFactory().CreateMqttClient());
+        var options = new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId(clientId).WithCleanSession(cleanSession)
+            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V311).Build();
+        client.SessionPresent = (await client.Client.ConnectAsync(options)).IsSessionPresent;
+        return client;
+    }
+
+    /// <summary>The CONNACK's session present flag (<see cref="SessionAsync"/>).</summary>
+    public bool SessionPresent { get; private set; }
+
     /// <summary>An application on the plain port with a Last Will.</summary>
     public static Task<TestClient> ApplicationWithWillAsync(int port, string willTopic, string willPayload) => ConnectApplicationAsync(port, willTopic, willPayload, []);
 

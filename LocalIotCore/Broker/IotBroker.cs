@@ -53,12 +53,20 @@ public sealed class IotBroker : IAsyncDisposable
     private readonly ConcurrentDictionary<ClientConnection, byte> _open = new();
     private int _stopping;
 
+    // Persistent sessions (clean session = 0) whose client is away: messages queued for each, and the
+    // timer that ends the session when its client stays away past the expiry.
+    private readonly ConcurrentDictionary<string, int> _queuedWhileAway = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ITimer> _sessionExpiries = new(StringComparer.Ordinal);
+    private readonly TimeSpan _sessionExpiry;
+    private readonly int _sessionQueueLimit;
+
     /// <param name="principals">The registry: each certificate's status, things and policies.</param>
     /// <param name="evaluator">AWS IoT policy evaluation with this LocalIotCore's region and account.</param>
     /// <param name="provision">Registers a certificate the local CA signed that the registry does not know yet
     /// (just-in-time provisioning with the default device policy); null = refuse unregistered certificates.</param>
+    /// <param name="retained">Where retained messages are kept; null = not kept.</param>
     public IotBroker(IotBrokerOptions options, X509Certificate2 serverCertificate, X509Certificate2 ca, MessageRouter router, ConnectionStateTable connections, TimeProvider time, ILogger log,
-        IPrincipalDirectory principals, PolicyEvaluator evaluator, Func<X509Certificate2, PrincipalInfo?>? provision = null)
+        IPrincipalDirectory principals, PolicyEvaluator evaluator, Func<X509Certificate2, PrincipalInfo?>? provision = null, RetainedMessageStore? retained = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _router = router ?? throw new ArgumentNullException(nameof(router));
@@ -76,15 +84,54 @@ public sealed class IotBroker : IAsyncDisposable
         _listener = new MqttListener(addresses, options.TlsPort, options.PlainPort, serverCertificate, ValidateClientCertificate, options.Limits, Refusals, time);
 
         // The listeners are LocalIotCore's own (MqttListener); MQTTnet's server gets no endpoints of its own.
-        var serverOptions = new MqttServerOptionsBuilder().WithoutDefaultEndpoint().Build();
+        // Persistent sessions as AWS keeps them: subscriptions and QoS 1 messages of a clean-session-0
+        // client are kept while it is away (bounded and expired here, which MQTTnet does not do).
+        _sessionExpiry = options.PersistentSessionExpiry;
+        _sessionQueueLimit = options.PersistentSessionQueueLimit;
+        var serverOptions = new MqttServerOptionsBuilder().WithoutDefaultEndpoint().WithPersistentSessions().Build();
         _server = new MqttServerFactory().CreateMqttServer(serverOptions, [_listener]);
         _server.ValidatingConnectionAsync += ValidateConnectionAsync;
         _server.InterceptingPublishAsync += InterceptPublishAsync;
         _server.InterceptingSubscriptionAsync += InterceptSubscriptionAsync;
-        _server.InterceptingClientEnqueueAsync += InterceptDeliveryAsync;
         _server.ClientConnectedAsync += OnConnectedAsync;
         _server.ClientDisconnectedAsync += OnDisconnectedAsync;
+        _server.InterceptingClientEnqueueAsync += InterceptEnqueueAsync;
+        Retained = retained;
+        if (retained is not null)
+        {
+            _server.LoadingRetainedMessageAsync += e =>
+            {
+                foreach (var message in retained.List(null, int.MaxValue))
+                {
+                    e.LoadedRetainedMessages.Add(new MqttApplicationMessageBuilder().WithTopic(message.Topic).WithPayload(message.Payload).WithQualityOfServiceLevel((MqttQualityOfServiceLevel)message.Qos).WithRetainFlag().Build());
+                }
+
+                return Task.CompletedTask;
+            };
+            _server.RetainedMessageChangedAsync += e =>
+            {
+                var message = e.ChangedRetainedMessage;
+                if (message.Payload.IsEmpty)
+                {
+                    retained.Delete(message.Topic); // AWS and MQTT: an empty retained publish clears the topic.
+                }
+                else
+                {
+                    retained.Put(new RetainedMessage(message.Topic, System.Buffers.BuffersExtensions.ToArray(message.Payload), (int)message.QualityOfServiceLevel, _time.GetUtcNow().ToUnixTimeMilliseconds()));
+                }
+
+                return Task.CompletedTask;
+            };
+            _server.RetainedMessagesClearedAsync += _ =>
+            {
+                retained.Clear();
+                return Task.CompletedTask;
+            };
+        }
     }
+
+    /// <summary>The retained messages (what the data plane's GetRetainedMessage and ListRetainedMessages read); null when not kept.</summary>
+    public RetainedMessageStore? Retained { get; }
 
     /// <summary>The TLS port (after <see cref="StartAsync"/>; a free one when 0 was asked for).</summary>
     public int TlsPort => _listener.TlsPort;
@@ -111,6 +158,20 @@ public sealed class IotBroker : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A message from the data plane's Publish: delivered as an application's publish (to subscribers,
+    /// rules and the shadow service), retained when asked. The caller checks the topic first.
+    /// </summary>
+    public Task PublishAsApplicationAsync(string topic, byte[] payload, MqttQualityOfServiceLevel qos, bool retain)
+    {
+        var message = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithQualityOfServiceLevel(qos).WithRetainFlag(retain).Build();
+        var items = new Dictionary<object, object> { [IdentityKey] = DataPlanePublisher };
+        return _server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = DataPlanePublisher.Name, CustomSessionItems = items });
+    }
+
+    /// <summary>Who the data plane's Publish publishes as: an application, held to the same service-topic rule.</summary>
+    public static Identity DataPlanePublisher { get; } = Identity.Application("iot-data-publish");
+
     public async ValueTask DisposeAsync()
     {
         // AWS reports the clients of a broker that goes away as SERVER_INITIATED_DISCONNECT. They are
@@ -130,6 +191,11 @@ public sealed class IotBroker : IAsyncDisposable
         }
 
         await _server.StopAsync(new MqttServerStopOptions()).ConfigureAwait(false);
+        foreach (var expiry in _sessionExpiries.Values)
+        {
+            expiry.Dispose();
+        }
+
         _server.Dispose();
     }
 
@@ -209,12 +275,22 @@ public sealed class IotBroker : IAsyncDisposable
         }
 
         var connect = ConnectPacketOf(e);
-        var connection = new ClientConnection(e.ClientId, identity, Guid.NewGuid().ToString(), principal, connect.KeepAlivePeriod, (e.ChannelAdapter as LoggedChannelAdapter)?.Activity);
+        var connection = new ClientConnection(e.ClientId, identity, Guid.NewGuid().ToString(), principal, connect.KeepAlivePeriod, (e.ChannelAdapter as LoggedChannelAdapter)?.Activity)
+        {
+            // MQTT 3.1.1 section 3.1.2.4; MQTT 5 keeps a session with a session expiry interval.
+            PersistentSession = e.ProtocolVersion == MQTTnet.Formatter.MqttProtocolVersion.V500 ? connect.SessionExpiryInterval > 0 : !connect.CleanSession,
+        };
         _byConnect.AddOrUpdate(connect, connection);
         // A new session keeps these items; a resumed one gets them again in OnConnectedAsync.
         e.SessionItems[IdentityKey] = identity;
         e.SessionItems[SessionKey] = connection;
         RefuseForbiddenWill(e, identity);
+        // The client is back before its session expired: the session must not end under it.
+        if (_sessionExpiries.TryRemove(e.ClientId, out var expiry))
+        {
+            expiry.Dispose();
+        }
+
         return Task.CompletedTask;
     }
 
@@ -292,16 +368,17 @@ public sealed class IotBroker : IAsyncDisposable
         return verdict.IsAllowed ? policies : null;
     }
 
-    /// <summary>iot:Receive: a message is delivered only where the receiver's policies allow it; otherwise it is dropped for that receiver.</summary>
-    private Task InterceptDeliveryAsync(InterceptingClientApplicationMessageEnqueueEventArgs e)
+    /// <summary>iot:Receive: a message is delivered (or queued) only where the receiver's policies allow it; otherwise it is dropped for that receiver.</summary>
+    private bool MayReceive(InterceptingClientApplicationMessageEnqueueEventArgs e)
     {
         if (_receivers.TryGetValue(e.ReceiverClientId, out var receiver) && TopicPolicy.DenyReceive(receiver, e.ApplicationMessage.Topic) is string denied)
         {
             e.AcceptEnqueue = false;
             Refusals.Refused(RefusalKind.ReceiveRefused, "message on '" + e.ApplicationMessage.Topic + "' not delivered to '" + e.ReceiverClientId + "': " + denied);
+            return false;
         }
 
-        return Task.CompletedTask;
+        return true;
     }
 
     private Task Refuse(ValidatingConnectionEventArgs e, MqttConnectReasonCode code, string reason)
@@ -384,6 +461,7 @@ public sealed class IotBroker : IAsyncDisposable
         e.SessionItems[SessionKey] = connection;
         _open.TryAdd(connection, 0);
         _receivers[e.ClientId] = connection.Identity;
+        _queuedWhileAway.TryRemove(e.ClientId, out _);
         connection.Version = _versions.AddOrUpdate(e.ClientId, id => _connections.StoredVersion(id) + 1, (_, v) => v + 1);
         var address = e.RemoteEndPoint is IPEndPoint ip ? ip.Address.ToString() : null;
         await Lifecycle(connection, new LifecycleEvent(e.ClientId, true, _time.GetUtcNow().ToUnixTimeMilliseconds(), connection.SessionId, connection.Principal, connection.Version, address)).ConfigureAwait(false);
@@ -405,12 +483,108 @@ public sealed class IotBroker : IAsyncDisposable
                 _ => connection.ReasonForDrop(Volatile.Read(ref _stopping) == 1),
             };
             await ReportDisconnectAsync(connection, reason, e.DisconnectType == MqttClientDisconnectType.Clean).ConfigureAwait(false);
+            if (e.DisconnectType != MqttClientDisconnectType.Takeover && connection.PersistentSession && Volatile.Read(ref _stopping) == 0)
+            {
+                KeepSessionWhileAway(e.ClientId);
+            }
         }
 
         if (e.DisconnectType == MqttClientDisconnectType.Takeover)
         {
             await PublishTakenOverWillAsync(e).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// AWS keeps a persistent session for its expiry (1 hour by default) after the client went away,
+    /// then ends it with its subscriptions and stored messages.
+    /// </summary>
+    private void KeepSessionWhileAway(string clientId)
+    {
+        _queuedWhileAway[clientId] = 0;
+        var expiry = new SessionExpiry(clientId);
+        expiry.Timer = _time.CreateTimer(state => _ = ExpireSessionAsync((SessionExpiry)state!), expiry, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _sessionExpiries.AddOrUpdate(clientId, expiry.Timer, (_, previous) =>
+        {
+            previous.Dispose();
+            return expiry.Timer;
+        });
+        expiry.Timer.Change(_sessionExpiry, Timeout.InfiniteTimeSpan); // armed once it is registered
+    }
+
+    private sealed class SessionExpiry(string clientId)
+    {
+        public string ClientId { get; } = clientId;
+
+        public ITimer Timer { get; set; } = null!;
+    }
+
+    private async Task ExpireSessionAsync(SessionExpiry expiry)
+    {
+        var clientId = expiry.ClientId;
+        expiry.Timer.Dispose();
+        if (!_sessionExpiries.TryRemove(new KeyValuePair<string, ITimer>(clientId, expiry.Timer)))
+        {
+            return; // the client came back (or went away again) meanwhile
+        }
+
+        try
+        {
+            foreach (var client in await _server.GetClientsAsync().ConfigureAwait(false))
+            {
+                if (client.Id == clientId)
+                {
+                    return;
+                }
+            }
+
+            foreach (var session in await _server.GetSessionsAsync().ConfigureAwait(false))
+            {
+                if (session.Id == clientId)
+                {
+                    _log.LogInformation("The persistent session of {Client} expired after {Expiry}", clientId, _sessionExpiry);
+                    await session.DeleteAsync().ConfigureAwait(false);
+                }
+            }
+
+            _queuedWhileAway.TryRemove(clientId, out _);
+        }
+        catch (ObjectDisposedException)
+        {
+            // LocalIotCore stopped meanwhile; the session went with it.
+        }
+    }
+
+    /// <summary>
+    /// For a client that is away: AWS stores only QoS 1 messages, and at most the session quota of them
+    /// (the newest beyond it are dropped, so the client gets what it missed first).
+    /// </summary>
+    private Task InterceptEnqueueAsync(InterceptingClientApplicationMessageEnqueueEventArgs e)
+    {
+        if (!MayReceive(e))
+        {
+            return Task.CompletedTask;
+        }
+
+        if (!_queuedWhileAway.TryGetValue(e.ReceiverClientId, out var queued))
+        {
+            return Task.CompletedTask;
+        }
+
+        if (e.ApplicationMessage.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce || queued >= _sessionQueueLimit)
+        {
+            e.AcceptEnqueue = false;
+            if (queued == _sessionQueueLimit && e.ApplicationMessage.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce)
+            {
+                _log.LogWarning("The persistent session of {Client} holds {Limit} messages; newer ones are dropped until it reconnects", e.ReceiverClientId, _sessionQueueLimit);
+                _queuedWhileAway.TryUpdate(e.ReceiverClientId, queued + 1, queued);
+            }
+
+            return Task.CompletedTask;
+        }
+
+        _queuedWhileAway.TryUpdate(e.ReceiverClientId, queued + 1, queued);
+        return Task.CompletedTask;
     }
 
     /// <summary>The disconnect event of a connection, once (LocalIotCore's stop and MQTTnet's event may both try).</summary>
@@ -517,6 +691,9 @@ public sealed class IotBroker : IAsyncDisposable
 
         public long Version { get; set; }
 
+        /// <summary>Whether the session outlives the connection (clean session = 0).</summary>
+        public bool PersistentSession { get; init; }
+
         /// <summary>Set by the broker before it closes the connection itself (AWS's reason for it).</summary>
         public string? DropReason { get; set; }
 
@@ -565,4 +742,16 @@ public sealed class IotBrokerOptions
 
     /// <summary>A plain loopback listener for application clients; null = off.</summary>
     public int? PlainPort { get; set; }
+
+    /// <summary>AWS's default persistent session expiry (MQTT persistent sessions: 1 hour).</summary>
+    public static readonly TimeSpan DefaultPersistentSessionExpiry = TimeSpan.FromHours(1);
+
+    /// <summary>QoS 1 messages kept for a persistent session whose client is away (AWS's in-flight quota, 100).</summary>
+    public const int DefaultPersistentSessionQueueLimit = 100;
+
+    /// <summary>How long a persistent session outlives its client's disconnect.</summary>
+    public TimeSpan PersistentSessionExpiry { get; set; } = DefaultPersistentSessionExpiry;
+
+    /// <summary>How many messages a persistent session stores while its client is away.</summary>
+    public int PersistentSessionQueueLimit { get; set; } = DefaultPersistentSessionQueueLimit;
 }

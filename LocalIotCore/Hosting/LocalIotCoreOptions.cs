@@ -50,6 +50,12 @@ public sealed class LocalIotCoreOptions
     /// </summary>
     public bool ProvisionUnregisteredCertificates { get; set; } = true;
 
+    /// <summary>How long a persistent session (clean session = 0) outlives its client's disconnect; AWS's default is 1 hour.</summary>
+    public TimeSpan PersistentSessionExpiry { get; set; } = Broker.IotBrokerOptions.DefaultPersistentSessionExpiry;
+
+    /// <summary>QoS 1 messages a persistent session stores while its client is away; newer ones are dropped.</summary>
+    public int PersistentSessionQueueLimit { get; set; } = Broker.IotBrokerOptions.DefaultPersistentSessionQueueLimit;
+
     public TimeSpan NotifierGrace { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>POSTed with each notification, when set.</summary>
@@ -60,4 +66,10 @@ public sealed class LocalIotCoreOptions
 
     /// <summary>host:port of another broker (e.g. mosquitto) to serve as a client of, instead of the embedded broker.</summary>
     public string? ExternalBroker { get; set; }
+
+    /// <summary>The S3 subset: administrator keys, object size limit.</summary>
+    public global::LocalIotCore.S3.S3Options S3 { get; set; } = new();
+
+    /// <summary>The IoT credentials provider: the duration of issued credentials.</summary>
+    public global::LocalIotCore.CredentialsProvider.CredentialsProviderOptions CredentialsProvider { get; set; } = new();
 }

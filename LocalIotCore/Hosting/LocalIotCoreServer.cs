@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using LocalIotCore.Broker;
 using LocalIotCore.Certificates;
 using LocalIotCore.ControlPlane;
+using LocalIotCore.CredentialsProvider;
 using LocalIotCore.Dashboard;
 using LocalIotCore.Http;
 using LocalIotCore.Lifecycle;
@@ -11,6 +12,7 @@ using LocalIotCore.Notifier;
 using LocalIotCore.Policies;
 using LocalIotCore.Registry;
 using LocalIotCore.Rules;
+using LocalIotCore.S3;
 using LocalIotCore.Shadows;
 using LocalIotCore.Telemetry;
 using Microsoft.AspNetCore.Builder;
@@ -78,6 +80,12 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
     public DisconnectNotifier Notifier { get; private set; } = null!;
 
     public TelemetryHistory Telemetry { get; private set; } = null!;
+
+    /// <summary>The S3 subset (on the HTTP and HTTPS ports); <c>S3.Objects.ObjectCreated</c> tells of each upload.</summary>
+    public S3Service S3 { get; private set; } = null!;
+
+    /// <summary>The IoT credentials provider (GET /role-aliases/{alias}/credentials over mutual TLS).</summary>
+    public CredentialsProviderService CredentialsProvider { get; private set; } = null!;
 
     /// <summary>What every open dashboard page hears.</summary>
     public LiveFeed Feed { get; }
@@ -219,8 +227,15 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
             }
         };
         Notifier.Notified += notification => Feed.Publish(LiveFeed.Notification, notification.ToJson());
-        var rules = new RuleEngine(RulesConfiguration.LoadOrCreate(Path.Combine(DataDirectory, "rules.json")));
-        var router = new MessageRouter(Shadows, rules, Notifier, loggers.CreateLogger("LocalIotCore.Router"), Telemetry, Feed, time);
+        CredentialsProvider = new CredentialsProviderService(DataDirectory, Options.CredentialsProvider, Registry, time);
+        _disposables.Add(CredentialsProvider);
+        S3 = new S3Service(Path.Combine(DataDirectory, "s3"), Options.S3, CredentialsProvider.Issued, time, loggers);
+        _disposables.Add(S3);
+        var rulesPath = Path.Combine(DataDirectory, "rules.json");
+        var rules = new RuleEngine(RulesConfiguration.LoadOrCreate(rulesPath));
+        var rulesClient = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        _disposables.Add(rulesClient);
+        var router = new MessageRouter(Shadows, rules, Notifier, loggers.CreateLogger("LocalIotCore.Router"), Telemetry, Feed, time, (url, body) => PostRuleAsync(rulesClient, url, body));
 
         // A device on the LAN (an ESP32) connects to the bind address: the certificate names it, as
         // an IP address and as a DNS name (older mbedTLS builds match the host only against DNS names).
@@ -243,10 +258,12 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         }
         else
         {
+            var retained = new RetainedMessageStore(Path.Combine(DataDirectory, "retained.db"));
+            _disposables.Add(retained);
             _broker = new IotBroker(
-                new IotBrokerOptions { BindAddress = Options.BindAddress, Limits = Options.MqttLimits, TlsPort = Options.MqttPort, PlainPort = Options.PlainApplicationPort },
+                new IotBrokerOptions { BindAddress = Options.BindAddress, Limits = Options.MqttLimits, TlsPort = Options.MqttPort, PlainPort = Options.PlainApplicationPort, PersistentSessionExpiry = Options.PersistentSessionExpiry, PersistentSessionQueueLimit = Options.PersistentSessionQueueLimit },
                 tlsCertificate, caCopy, router, Connections, time, loggers.CreateLogger("LocalIotCore.Broker"),
-                Registry, new PolicyEvaluator(Registry.Region, Registry.AccountId), Options.ProvisionUnregisteredCertificates ? ProvisionJustInTime : null);
+                Registry, new PolicyEvaluator(Registry.Region, Registry.AccountId), Options.ProvisionUnregisteredCertificates ? ProvisionJustInTime : null, retained);
             await _broker.StartAsync().ConfigureAwait(false);
             publish = _broker.PublishAsync;
         }
@@ -282,10 +299,18 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
             }
         });
         _http = builder.Build();
+        S3.Use(_http); // before the IoT routes: S3's requests are told apart by their signature
+        CredentialsProvider.Map(_http);
         HttpApi.Map(_http, router, publish, Connections, Notifier, time, Registry);
         // DescribeEndpoint: the address AWS's clients build https://<endpoint> from, so the TLS port when it is on.
         ControlPlaneApi.Map(_http, Registry, Authority, () => Host + ":" + (HttpsPort ?? HttpPort));
+        if (_broker is not null)
+        {
+            PublishEndpoints.Map(_http, _broker);
+        }
+
         DashboardEndpoints.Map(_http, Feed, Telemetry, Connections, time);
+        TopicRulesApi.Map(_http, new TopicRuleStore(rules, rulesPath, time), "arn:aws:iot:" + Registry.Region + ":" + Registry.AccountId + ":");
         await _http.StartAsync(cancellationToken).ConfigureAwait(false);
         var addresses = _http.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         foreach (var address in addresses)
@@ -326,6 +351,15 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         {
             kestrel.ListenLocalhost(port == 0 ? FreeTcpPort.Next() : port, Https);
         }
+    }
+
+    // A rule's http action: the SELECT result as a JSON POST, as AWS's HTTP action sends it.
+    private static async Task PostRuleAsync(HttpClient client, Uri url, byte[] body)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var response = await client.PostAsync(url, content).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
     }
 
     private sealed class OwnerControlledLifetime : IHostLifetime

@@ -283,15 +283,15 @@ public static class HttpApi
         await WriteAsync(context, 200, new JsonObject { ["results"] = results }).ConfigureAwait(false);
     }
 
-    /// <returns>The body, or null when it is larger than the shadow service's request limit.</returns>
-    private static async Task<byte[]?> ReadBodyAsync(HttpContext context)
+    /// <returns>The body, or null when it is larger than <paramref name="limit"/> (by default the shadow service's request limit).</returns>
+    internal static async Task<byte[]?> ReadBodyAsync(HttpContext context, int limit = ShadowLimits.MaximumRequestBytes)
     {
         using var buffer = new MemoryStream();
         var chunk = new byte[8192];
         int read;
         while ((read = await context.Request.Body.ReadAsync(chunk).ConfigureAwait(false)) > 0)
         {
-            if (buffer.Length + read > ShadowLimits.MaximumRequestBytes)
+            if (buffer.Length + read > limit)
             {
                 return null;
             }

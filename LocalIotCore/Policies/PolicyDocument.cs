@@ -96,6 +96,19 @@ public sealed class PolicyDocument
     /// <summary>Whether <c>${...}</c> in resources and condition values are policy variables.</summary>
     public bool SubstitutesVariables => Version == CurrentVersion;
 
+    /// <summary>The registry's attached policies of a certificate, parsed (each named, for the refusal log).</summary>
+    public static IReadOnlyList<PolicyDocument> ParseAttached(IReadOnlyList<Registry.AttachedPolicy> policies)
+    {
+        ArgumentNullException.ThrowIfNull(policies);
+        var documents = new PolicyDocument[policies.Count];
+        for (var i = 0; i < policies.Count; i++)
+        {
+            documents[i] = Parse(policies[i].Document, policies[i].Name);
+        }
+
+        return documents;
+    }
+
     /// <summary>Parses a policy document, or throws <see cref="MalformedPolicyException"/> naming what is wrong.</summary>
     public static PolicyDocument Parse(string json, string? name = null)
     {

@@ -111,6 +111,7 @@ public sealed class PolicyContext
 /// character; MQTT's <c>+</c> and <c>#</c> are literal characters there, as AWS documents. Policy variables
 /// (<c>${iot:ClientId}</c>, <c>${iot:Connection.Thing.ThingName}</c>, ...) are substituted as literal text;
 /// a resource whose variable has no value here matches nothing. Pure and thread-safe.
+/// The broker binds a connection's policies once (<see cref="Bind"/>) and asks the bound set per request.
 /// </summary>
 public sealed class PolicyEvaluator
 {
@@ -130,96 +131,124 @@ public sealed class PolicyEvaluator
 
     public string TopicFilterArn(string filter) => ArnPrefix + "topicfilter/" + filter;
 
+    /// <summary>
+    /// A connection's policies with its variables substituted and its conditions decided, once: every
+    /// later request is a match of strings, without allocating patterns.
+    /// </summary>
+    public ConnectionPolicy Bind(IReadOnlyList<PolicyDocument> policies, PolicyContext context) => new(this, policies, context);
+
     /// <summary>At CONNECT: <c>iot:Connect</c> on <c>client/&lt;clientId&gt;</c>.</summary>
-    public PolicyVerdict AuthorizeConnect(IReadOnlyList<PolicyDocument> policies, PolicyContext context) =>
-        Evaluate(policies, IotActions.Connect, ClientArn(context.ClientId), context);
+    public PolicyVerdict AuthorizeConnect(IReadOnlyList<PolicyDocument> policies, PolicyContext context) => Bind(policies, context).AuthorizeConnect();
 
     /// <summary>At PUBLISH, and for a Last Will before it is sent: <c>iot:Publish</c> on <c>topic/&lt;topic&gt;</c>.</summary>
-    public PolicyVerdict AuthorizePublish(IReadOnlyList<PolicyDocument> policies, string topic, PolicyContext context) =>
-        Evaluate(policies, IotActions.Publish, TopicArn(topic), context);
+    public PolicyVerdict AuthorizePublish(IReadOnlyList<PolicyDocument> policies, string topic, PolicyContext context) => Bind(policies, context).AuthorizePublish(topic);
 
     /// <summary>Per topic filter of a SUBSCRIBE: <c>iot:Subscribe</c> on <c>topicfilter/&lt;filter&gt;</c>.</summary>
-    public PolicyVerdict AuthorizeSubscribe(IReadOnlyList<PolicyDocument> policies, string topicFilter, PolicyContext context) =>
-        Evaluate(policies, IotActions.Subscribe, TopicFilterArn(topicFilter), context);
+    public PolicyVerdict AuthorizeSubscribe(IReadOnlyList<PolicyDocument> policies, string topicFilter, PolicyContext context) => Bind(policies, context).AuthorizeSubscribe(topicFilter);
 
     /// <summary>Before delivering a message to a subscriber: <c>iot:Receive</c> on <c>topic/&lt;topic&gt;</c>.</summary>
-    public PolicyVerdict AuthorizeReceive(IReadOnlyList<PolicyDocument> policies, string topic, PolicyContext context) =>
-        Evaluate(policies, IotActions.Receive, TopicArn(topic), context);
+    public PolicyVerdict AuthorizeReceive(IReadOnlyList<PolicyDocument> policies, string topic, PolicyContext context) => Bind(policies, context).AuthorizeReceive(topic);
 
-    /// <summary>Evaluates one request against every attached policy.</summary>
-    public static PolicyVerdict Evaluate(IReadOnlyList<PolicyDocument> policies, string action, string resource, PolicyContext context)
+    /// <summary>Evaluates one request (any action, any resource ARN) against every attached policy.</summary>
+    public static PolicyVerdict Evaluate(IReadOnlyList<PolicyDocument> policies, string action, string resource, PolicyContext context) =>
+        new ConnectionPolicy(null, policies, context).Evaluate(action, resource);
+}
+
+/// <summary>
+/// The policies attached to one connection's certificate, bound to that connection's
+/// <see cref="PolicyContext"/>: what the broker keeps per connection and asks per CONNECT, PUBLISH,
+/// SUBSCRIBE and delivery. Immutable and thread-safe.
+/// </summary>
+public sealed class ConnectionPolicy
+{
+    private readonly PolicyEvaluator? _evaluator;
+    private readonly BoundStatement[] _statements;
+
+    internal ConnectionPolicy(PolicyEvaluator? evaluator, IReadOnlyList<PolicyDocument> policies, PolicyContext context)
     {
         ArgumentNullException.ThrowIfNull(policies);
-        ArgumentNullException.ThrowIfNull(action);
-        ArgumentNullException.ThrowIfNull(resource);
-        ArgumentNullException.ThrowIfNull(context);
-        PolicyVerdict? allowed = null;
+        _evaluator = evaluator;
+        Context = context ?? throw new ArgumentNullException(nameof(context));
+        var statements = new List<BoundStatement>();
         foreach (var policy in policies)
         {
+            var variables = policy.SubstitutesVariables ? context : null;
             for (var i = 0; i < policy.Statements.Count; i++)
             {
                 var statement = policy.Statements[i];
-                if (!Applies(policy, statement, action, resource, context))
+                if (Bound(statement, context, variables) is { } bound)
                 {
-                    continue;
+                    statements.Add(new BoundStatement(
+                        statement.Effect, policy.Name, statement.Sid is null ? "Statement[" + i + "]" : "statement '" + statement.Sid + "'", bound.Actions, bound.Resources));
                 }
-
-                var where = statement.Sid is null ? "Statement[" + i + "]" : "statement '" + statement.Sid + "'";
-                if (statement.Effect == PolicyEffect.Deny)
-                {
-                    return new PolicyVerdict(PolicyDecision.ExplicitDeny, action, resource, policy.Name, where);
-                }
-
-                allowed ??= new PolicyVerdict(PolicyDecision.Allow, action, resource, policy.Name, where);
             }
+        }
+
+        _statements = [.. statements];
+    }
+
+    public PolicyContext Context { get; }
+
+    public PolicyVerdict AuthorizeConnect() => Evaluate(IotActions.Connect, Evaluator.ClientArn(Context.ClientId));
+
+    public PolicyVerdict AuthorizePublish(string topic) => Evaluate(IotActions.Publish, Evaluator.TopicArn(topic));
+
+    public PolicyVerdict AuthorizeSubscribe(string topicFilter) => Evaluate(IotActions.Subscribe, Evaluator.TopicFilterArn(topicFilter));
+
+    public PolicyVerdict AuthorizeReceive(string topic) => Evaluate(IotActions.Receive, Evaluator.TopicArn(topic));
+
+    private PolicyEvaluator Evaluator => _evaluator ?? throw new InvalidOperationException("Bind the policies with a PolicyEvaluator (it knows the region and account) to authorize by topic.");
+
+    public PolicyVerdict Evaluate(string action, string resource)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        ArgumentNullException.ThrowIfNull(resource);
+        PolicyVerdict? allowed = null;
+        foreach (var statement in _statements)
+        {
+            if (!statement.Matches(action, resource))
+            {
+                continue;
+            }
+
+            if (statement.Effect == PolicyEffect.Deny)
+            {
+                return new PolicyVerdict(PolicyDecision.ExplicitDeny, action, resource, statement.PolicyName, statement.Where);
+            }
+
+            allowed ??= new PolicyVerdict(PolicyDecision.Allow, action, resource, statement.PolicyName, statement.Where);
         }
 
         return allowed ?? new PolicyVerdict(PolicyDecision.ImplicitDeny, action, resource, null, null);
     }
 
-    private static bool Applies(PolicyDocument policy, PolicyStatement statement, string action, string resource, PolicyContext context)
+    /// <summary>The statement's patterns for this connection, or <c>null</c> if its conditions rule it out (they depend only on the connection).</summary>
+    private static (Glob.Piece[][] Actions, Glob.Piece[][] Resources)? Bound(PolicyStatement statement, PolicyContext context, PolicyContext? variables)
     {
-        var actionMatches = false;
-        foreach (var pattern in statement.Actions)
-        {
-            // IAM action names are case-insensitive; no variables in actions.
-            if (Glob.Matches(pattern, action, null, ignoreCase: true))
-            {
-                actionMatches = true;
-                break;
-            }
-        }
-
-        if (!actionMatches)
-        {
-            return false;
-        }
-
-        var variables = policy.SubstitutesVariables ? context : null;
-        var resourceMatches = false;
-        foreach (var pattern in statement.Resources)
-        {
-            if (Glob.Matches(pattern, resource, variables, ignoreCase: false))
-            {
-                resourceMatches = true;
-                break;
-            }
-        }
-
-        if (!resourceMatches)
-        {
-            return false;
-        }
-
         foreach (var condition in statement.Conditions)
         {
             if (!Holds(condition, context, variables))
             {
-                return false;
+                return null;
             }
         }
 
-        return true;
+        var actions = new Glob.Piece[statement.Actions.Count][];
+        for (var i = 0; i < actions.Length; i++)
+        {
+            actions[i] = Glob.Compile(statement.Actions[i], null)!; // no variables in actions
+        }
+
+        var resources = new List<Glob.Piece[]>(statement.Resources.Count);
+        foreach (var resource in statement.Resources)
+        {
+            if (Glob.Compile(resource, variables) is { } pieces)
+            {
+                resources.Add(pieces);
+            }
+        }
+
+        return resources.Count == 0 ? null : (actions, [.. resources]);
     }
 
     // IAM's condition semantics: the values of one key are ORed (negated operators: none may match),
@@ -264,12 +293,12 @@ public sealed class PolicyEvaluator
         {
             case "StringEquals":
             case "ArnEquals":
-                return Substitute(expected, variables) is string value && string.Equals(actual, value, StringComparison.Ordinal);
+                return Glob.Substitute(expected, variables) is string value && string.Equals(actual, value, StringComparison.Ordinal);
             case "StringEqualsIgnoreCase":
-                return Substitute(expected, variables) is string folded && string.Equals(actual, folded, StringComparison.OrdinalIgnoreCase);
+                return Glob.Substitute(expected, variables) is string folded && string.Equals(actual, folded, StringComparison.OrdinalIgnoreCase);
             case "StringLike":
             case "ArnLike":
-                return Glob.Matches(expected, actual, variables, ignoreCase: false);
+                return Glob.Compile(expected, variables) is { } pattern && Glob.Match(pattern, actual, ignoreCase: false);
             case "Bool":
                 return string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase);
             default:
@@ -296,22 +325,106 @@ public sealed class PolicyEvaluator
         };
     }
 
-    /// <summary>The text with its policy variables filled in, or <c>null</c> if one has no value.</summary>
-    private static string? Substitute(string text, PolicyContext? variables)
+    private sealed class BoundStatement(PolicyEffect effect, string? policyName, string where, Glob.Piece[][] actions, Glob.Piece[][] resources)
+    {
+        public PolicyEffect Effect { get; } = effect;
+
+        public string? PolicyName { get; } = policyName;
+
+        public string Where { get; } = where;
+
+        public bool Matches(string action, string resource)
+        {
+            var actionMatches = false;
+            foreach (var pattern in actions)
+            {
+                // IAM action names are case-insensitive.
+                if (Glob.Match(pattern, action, ignoreCase: true))
+                {
+                    actionMatches = true;
+                    break;
+                }
+            }
+
+            if (!actionMatches)
+            {
+                return false;
+            }
+
+            foreach (var pattern in resources)
+            {
+                if (Glob.Match(pattern, resource, ignoreCase: false))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+}
+
+/// <summary>IAM wildcard patterns, where substituted variable values and <c>$(*)</c>, <c>$(?)</c>, <c>$($)</c> are literal.</summary>
+internal static class Glob
+{
+    internal enum PieceKind : byte
+    {
+        Literal,
+        AnyRun,
+        AnyOne,
+    }
+
+    /// <summary>The pattern with its variables filled in, or <c>null</c> if one has no value (<paramref name="variables"/> null: no variables).</summary>
+    public static Piece[]? Compile(string pattern, PolicyContext? variables)
+    {
+        var pieces = new List<Piece>(pattern.Length);
+        for (var i = 0; i < pattern.Length; i++)
+        {
+            var c = pattern[i];
+            if (variables is not null && c == '$' && i + 3 < pattern.Length && pattern[i + 1] == '(' && pattern[i + 3] == ')' && pattern[i + 2] is '*' or '?' or '$')
+            {
+                pieces.Add(new Piece(pattern[i + 2], PieceKind.Literal));
+                i += 3;
+            }
+            else if (variables is not null && c == '$' && i + 1 < pattern.Length && pattern[i + 1] == '{' && pattern.IndexOf('}', i + 2) is var end && end > 0)
+            {
+                var value = variables.Resolve(pattern[(i + 2)..end]);
+                if (value is null)
+                {
+                    return null;
+                }
+
+                foreach (var v in value)
+                {
+                    pieces.Add(new Piece(v, PieceKind.Literal));
+                }
+
+                i = end;
+            }
+            else
+            {
+                pieces.Add(new Piece(c, c switch { '*' => PieceKind.AnyRun, '?' => PieceKind.AnyOne, _ => PieceKind.Literal }));
+            }
+        }
+
+        return [.. pieces];
+    }
+
+    /// <summary>The text with its policy variables filled in (wildcards kept as characters), or <c>null</c> if one has no value.</summary>
+    public static string? Substitute(string text, PolicyContext? variables)
     {
         if (variables is null || !text.Contains('$', StringComparison.Ordinal))
         {
             return text;
         }
 
-        var pattern = Glob.Expand(text, variables);
-        if (pattern is null)
+        if (Compile(text, variables) is not { } pieces)
         {
             return null;
         }
 
-        var result = new StringBuilder(pattern.Count);
-        foreach (var piece in pattern)
+        var result = new StringBuilder(pieces.Length);
+        foreach (var piece in pieces)
         {
             result.Append(piece.Char);
         }
@@ -319,94 +432,42 @@ public sealed class PolicyEvaluator
         return result.ToString();
     }
 
-    /// <summary>IAM wildcard matching, where substituted variable values and <c>$(*)</c>, <c>$(?)</c>, <c>$($)</c> are literal.</summary>
-    private static class Glob
+    // Greedy matching with one backtrack point, linear in practice.
+    public static bool Match(Piece[] pattern, string value, bool ignoreCase)
     {
-        public static bool Matches(string pattern, string value, PolicyContext? variables, bool ignoreCase)
+        int p = 0, v = 0, star = -1, resume = 0;
+        while (v < value.Length)
         {
-            var pieces = Expand(pattern, variables);
-            return pieces is not null && Match(pieces, value, ignoreCase);
-        }
-
-        public static List<Piece>? Expand(string pattern, PolicyContext? variables)
-        {
-            var pieces = new List<Piece>(pattern.Length);
-            for (var i = 0; i < pattern.Length; i++)
+            if (p < pattern.Length && pattern[p].Kind == PieceKind.AnyRun)
             {
-                var c = pattern[i];
-                if (variables is not null && c == '$' && i + 3 < pattern.Length && pattern[i + 1] == '(' && pattern[i + 3] == ')' && pattern[i + 2] is '*' or '?' or '$')
-                {
-                    pieces.Add(new Piece(pattern[i + 2], PieceKind.Literal));
-                    i += 3;
-                }
-                else if (variables is not null && c == '$' && i + 1 < pattern.Length && pattern[i + 1] == '{' && pattern.IndexOf('}', i + 2) is var end && end > 0)
-                {
-                    var value = variables.Resolve(pattern[(i + 2)..end]);
-                    if (value is null)
-                    {
-                        return null;
-                    }
-
-                    foreach (var v in value)
-                    {
-                        pieces.Add(new Piece(v, PieceKind.Literal));
-                    }
-
-                    i = end;
-                }
-                else
-                {
-                    pieces.Add(new Piece(c, c switch { '*' => PieceKind.AnyRun, '?' => PieceKind.AnyOne, _ => PieceKind.Literal }));
-                }
+                star = p++;
+                resume = v;
             }
-
-            return pieces;
-        }
-
-        // Greedy matching with one backtrack point, linear in practice.
-        private static bool Match(List<Piece> pattern, string value, bool ignoreCase)
-        {
-            int p = 0, v = 0, star = -1, resume = 0;
-            while (v < value.Length)
-            {
-                if (p < pattern.Count && pattern[p].Kind == PieceKind.AnyRun)
-                {
-                    star = p++;
-                    resume = v;
-                }
-                else if (p < pattern.Count && (pattern[p].Kind == PieceKind.AnyOne || Same(pattern[p].Char, value[v], ignoreCase)))
-                {
-                    p++;
-                    v++;
-                }
-                else if (star >= 0)
-                {
-                    p = star + 1;
-                    v = ++resume;
-                }
-                else
-                {
-                    return false;
-                }
-            }
-
-            while (p < pattern.Count && pattern[p].Kind == PieceKind.AnyRun)
+            else if (p < pattern.Length && (pattern[p].Kind == PieceKind.AnyOne || Same(pattern[p].Char, value[v], ignoreCase)))
             {
                 p++;
+                v++;
             }
-
-            return p == pattern.Count;
+            else if (star >= 0)
+            {
+                p = star + 1;
+                v = ++resume;
+            }
+            else
+            {
+                return false;
+            }
         }
 
-        private static bool Same(char a, char b, bool ignoreCase) => a == b || (ignoreCase && char.ToUpperInvariant(a) == char.ToUpperInvariant(b));
+        while (p < pattern.Length && pattern[p].Kind == PieceKind.AnyRun)
+        {
+            p++;
+        }
+
+        return p == pattern.Length;
     }
 
-    private enum PieceKind
-    {
-        Literal,
-        AnyRun,
-        AnyOne,
-    }
+    private static bool Same(char a, char b, bool ignoreCase) => a == b || (ignoreCase && char.ToUpperInvariant(a) == char.ToUpperInvariant(b));
 
-    private readonly record struct Piece(char Char, PieceKind Kind);
+    internal readonly record struct Piece(char Char, PieceKind Kind);
 }

@@ -105,8 +105,10 @@ public sealed class SqlStatement
     {
         ArgumentNullException.ThrowIfNull(expression);
         ArgumentNullException.ThrowIfNull(message);
-        return new Parser(expression).StandaloneExpression().Evaluate(message).ToTemplateText();
+        return ParseExpression(expression).Evaluate(message).ToTemplateText();
     }
+
+    internal static SqlExpression ParseExpression(string expression) => new Parser(expression).StandaloneExpression();
 
     private sealed class Parser(string sql)
     {
