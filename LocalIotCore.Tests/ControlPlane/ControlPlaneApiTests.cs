@@ -85,6 +85,25 @@ public sealed class ControlPlaneApiTests
     }
 
     [TestMethod]
+    public async Task With_https_on_describe_endpoint_answers_the_address_boto3_builds_its_https_data_plane_url_from()
+    {
+        await AwsClients.RequireBoto3Async();
+        await using var secure = await CloudInFolder.StartAsync("controlplane-https", configure: options => options.HttpsPort = 0);
+        Assert.AreEqual(200, (int)(await secure.Http.PostAsync(new Uri("/things/pump-1/shadow", UriKind.Relative), new StringContent("{\"state\":{\"reported\":{\"a\":1}}}"))).StatusCode);
+        const string script = """
+            import sys, boto3
+            iot = boto3.client("iot", endpoint_url=sys.argv[1], region_name="us-east-1")
+            endpoint = iot.describe_endpoint(endpointType="iot:Data-ATS")["endpointAddress"]
+            print(endpoint)
+            data = boto3.client("iot-data", endpoint_url="https://" + endpoint, verify=sys.argv[2], region_name="us-east-1")
+            print(data.get_thing_shadow(thingName="pump-1")["payload"].read().decode().count('"a":1'))
+            """;
+        var (exit, output, error) = await AwsClients.RunPythonAsync(script, "http://127.0.0.1:" + secure.Server.HttpPort, secure.Server.CaCertificatePath);
+        Assert.AreEqual(0, exit, error);
+        CollectionAssert.AreEqual(new[] { "127.0.0.1:" + secure.Server.HttpsPort, "1" }, output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), output + error);
+    }
+
+    [TestMethod]
     public async Task Mint_device_cert_registers_the_thing_its_active_certificate_and_the_default_policy()
     {
         var folder = Path.Combine(_cloud.Folder, "minted");
@@ -127,6 +146,14 @@ public sealed class ControlPlaneApiTests
             Assert.AreEqual(200, (await Send(HttpMethod.Delete, "/things/stray-1/shadow")).Status);
         }
 
+        // The device was provisioned just in time at its connect; deleted from the registry, it is known only from its connection record.
+        foreach (var principal in _cloud.Server.Registry.ListThingPrincipals("stray-1").Items)
+        {
+            Assert.AreEqual(200, (await Send(HttpMethod.Delete, "/things/stray-1/principals", principal: principal)).Status);
+        }
+
+        Assert.AreEqual(200, (await Send(HttpMethod.Delete, "/things/stray-1")).Status);
+
         Assert.AreEqual(200, (await Send(HttpMethod.Post, "/things/pump-1")).Status);
         Assert.AreEqual(200, (await Send(HttpMethod.Post, "/things/legacy-1/shadow", "{\"state\":{\"reported\":{\"a\":1}}}")).Status);
 
@@ -152,7 +179,7 @@ public sealed class ControlPlaneApiTests
     [TestMethod]
     public async Task Boto3_drives_things_certificates_and_policies_and_raises_the_modelled_exceptions()
     {
-        AwsClients.RequireOrSkip(await AwsClients.HasBoto3Async(), "python3 with boto3");
+        await AwsClients.RequireBoto3Async();
         const string script = """
             import sys, json, boto3
             iot = boto3.client("iot", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
@@ -209,7 +236,7 @@ public sealed class ControlPlaneApiTests
             except iot.exceptions.ResourceNotFoundException:
                 print("deleted", ",".join(t["thingName"] for t in iot.list_things()["things"]))
             """;
-        var (exit, output, error) = await AwsClients.RunAsync(AwsClients.Python, ["-c", script, Endpoint]);
+        var (exit, output, error) = await AwsClients.RunPythonAsync(script, Endpoint);
         Assert.AreEqual(0, exit, error);
         CollectionAssert.AreEqual(new[]
         {
@@ -239,51 +266,56 @@ public sealed class ControlPlaneApiTests
     [TestMethod]
     public async Task The_AWS_CLI_drives_things_certificates_and_policies()
     {
-        AwsClients.RequireOrSkip(File.Exists(AwsClients.AwsCliPath), "the AWS CLI (" + AwsClients.AwsCliPath + ")");
+        AwsClients.RequireAwsCli();
 
+        // The answer as compact JSON ("" for none), so a --query result compares as text.
         async Task<string> Aws(params string[] arguments)
         {
-            var (exit, output, error) = await AwsClients.RunAsync(AwsClients.AwsCliPath, ["iot", .. arguments, "--endpoint-url", Endpoint, "--output", "text"]);
+            var (exit, output, error) = await AwsClients.RunAwsCliAsync(["iot", .. arguments, "--endpoint-url", Endpoint]);
             Assert.AreEqual(0, exit, string.Join(" ", arguments) + ": " + error);
-            return output.Trim();
+            return output.Trim().Length == 0 ? "" : JsonNode.Parse(output)!.ToJsonString();
         }
 
         async Task<string> Refused(params string[] arguments)
         {
-            var (exit, _, error) = await AwsClients.RunAsync(AwsClients.AwsCliPath, ["iot", .. arguments, "--endpoint-url", Endpoint]);
+            var (exit, _, error) = await AwsClients.RunAwsCliAsync(["iot", .. arguments, "--endpoint-url", Endpoint]);
             Assert.AreNotEqual(0, exit, string.Join(" ", arguments));
             return error;
         }
 
-        Assert.AreEqual("arn:aws:iot:us-east-1:000000000000:thing/cli-1", await Aws("create-thing", "--thing-name", "cli-1", "--attribute-payload", "{\"attributes\":{\"room\":\"cellar\"}}", "--query", "thingArn"));
+        Assert.AreEqual("\"arn:aws:iot:us-east-1:000000000000:thing/cli-1\"", await Aws("create-thing", "--thing-name", "cli-1", "--attribute-payload", "{\"attributes\":{\"room\":\"cellar\"}}", "--query", "thingArn"));
         await Aws("create-thing", "--thing-name", "cli-2", "--attribute-payload", "{\"attributes\":{\"room\":\"attic\"}}");
         await Aws("update-thing", "--thing-name", "cli-2", "--attribute-payload", "{\"attributes\":{\"rate\":\"5\"},\"merge\":true}");
-        Assert.AreEqual("5\tattic\t2", await Aws("describe-thing", "--thing-name", "cli-2", "--query", "[attributes.rate, attributes.room, version]"));
-        // --page-size 1: the CLI follows nextToken, one request (and, in text output, one line) per page.
-        Assert.AreEqual("cli-1\ncli-2", await Aws("list-things", "--page-size", "1", "--query", "things[].thingName"));
-        Assert.AreEqual("cli-2", await Aws("list-things", "--attribute-name", "room", "--attribute-value", "attic", "--query", "things[].thingName"));
-        Assert.AreEqual("127.0.0.1:" + _cloud.Server.HttpPort, await Aws("describe-endpoint", "--endpoint-type", "iot:Data-ATS", "--query", "endpointAddress"));
+        Assert.AreEqual("[\"5\",\"attic\",2]", await Aws("describe-thing", "--thing-name", "cli-2", "--query", "[attributes.rate, attributes.room, version]"));
+        // --page-size 1: the CLI follows nextToken page by page and joins the pages; --max-items 1 stops after one and hands out its token.
+        Assert.AreEqual("[\"cli-1\",\"cli-2\"]", await Aws("list-things", "--page-size", "1", "--query", "things[].thingName"));
+        var first = JsonNode.Parse(await Aws("list-things", "--max-items", "1"))!;
+        Assert.AreEqual(1, first["things"]!.AsArray().Count);
+        Assert.AreEqual("[\"cli-2\"]", await Aws("list-things", "--max-items", "1", "--starting-token", (string)first["NextToken"]!, "--query", "things[].thingName"));
+        Assert.AreEqual("[\"cli-2\"]", await Aws("list-things", "--attribute-name", "room", "--attribute-value", "attic", "--query", "things[].thingName"));
+        Assert.AreEqual("\"127.0.0.1:" + _cloud.Server.HttpPort + "\"", await Aws("describe-endpoint", "--endpoint-type", "iot:Data-ATS", "--query", "endpointAddress"));
 
-        var certificate = (await Aws("create-keys-and-certificate", "--set-as-active", "--query", "[certificateArn, certificateId]")).Split('\t');
-        await Aws("attach-thing-principal", "--thing-name", "cli-1", "--principal", certificate[0]);
-        Assert.AreEqual(certificate[0], await Aws("list-thing-principals", "--thing-name", "cli-1", "--query", "principals[0]"));
-        await Aws("update-certificate", "--certificate-id", certificate[1], "--new-status", "INACTIVE");
-        Assert.AreEqual("INACTIVE", await Aws("describe-certificate", "--certificate-id", certificate[1], "--query", "certificateDescription.status"));
+        var created = JsonNode.Parse(await Aws("create-keys-and-certificate", "--set-as-active"))!;
+        var (certificateArn, certificateId) = ((string)created["certificateArn"]!, (string)created["certificateId"]!);
+        await Aws("attach-thing-principal", "--thing-name", "cli-1", "--principal", certificateArn);
+        Assert.AreEqual("[\"" + certificateArn + "\"]", await Aws("list-thing-principals", "--thing-name", "cli-1", "--query", "principals"));
+        await Aws("update-certificate", "--certificate-id", certificateId, "--new-status", "INACTIVE");
+        Assert.AreEqual("\"INACTIVE\"", await Aws("describe-certificate", "--certificate-id", certificateId, "--query", "certificateDescription.status"));
 
         await Aws("create-policy", "--policy-name", "open", "--policy-document", "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"iot:*\",\"Resource\":\"*\"}]}");
-        Assert.AreEqual("1", await Aws("get-policy", "--policy-name", "open", "--query", "defaultVersionId"));
-        await Aws("attach-policy", "--policy-name", "open", "--target", certificate[0]);
-        Assert.AreEqual("open", await Aws("list-attached-policies", "--target", certificate[0], "--query", "policies[].policyName"));
+        Assert.AreEqual("\"1\"", await Aws("get-policy", "--policy-name", "open", "--query", "defaultVersionId"));
+        await Aws("attach-policy", "--policy-name", "open", "--target", certificateArn);
+        Assert.AreEqual("[\"open\"]", await Aws("list-attached-policies", "--target", certificateArn, "--query", "policies[].policyName"));
         StringAssert.Contains(await Refused("delete-policy", "--policy-name", "open"), "DeleteConflictException");
-        await Aws("detach-policy", "--policy-name", "open", "--target", certificate[0]);
-        Assert.AreEqual("", await Aws("list-attached-policies", "--target", certificate[0], "--query", "policies[].policyName"));
+        await Aws("detach-policy", "--policy-name", "open", "--target", certificateArn);
+        Assert.AreEqual("[]", await Aws("list-attached-policies", "--target", certificateArn, "--query", "policies[].policyName"));
         await Aws("delete-policy", "--policy-name", "open");
         StringAssert.Contains(await Refused("get-policy", "--policy-name", "open"), "ResourceNotFoundException");
         StringAssert.Contains(await Refused("delete-thing", "--thing-name", "cli-1"), "InvalidRequestException");
-        await Aws("detach-thing-principal", "--thing-name", "cli-1", "--principal", certificate[0]);
-        await Aws("delete-certificate", "--certificate-id", certificate[1]);
+        await Aws("detach-thing-principal", "--thing-name", "cli-1", "--principal", certificateArn);
+        await Aws("delete-certificate", "--certificate-id", certificateId);
         await Aws("delete-thing", "--thing-name", "cli-1");
-        Assert.AreEqual("cli-2", await Aws("list-things", "--query", "things[].thingName"));
+        Assert.AreEqual("[\"cli-2\"]", await Aws("list-things", "--query", "things[].thingName"));
         StringAssert.Contains(await Refused("describe-thing", "--thing-name", "cli-1"), "ResourceNotFoundException");
     }
 }

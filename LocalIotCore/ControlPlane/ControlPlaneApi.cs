@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using LocalIotCore.Certificates;
 using LocalIotCore.Http;
+using LocalIotCore.Policies;
 using LocalIotCore.Registry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -334,9 +335,14 @@ public static class ControlPlaneApi
         var name = PolicyName(context);
         var body = await ReadJsonAsync(context).ConfigureAwait(false);
         var document = OptionalString(body, "policyDocument") ?? throw new InvalidRequestException("policyDocument is required");
-        if (MalformedReason(document) is { } reason)
+        try
         {
-            throw new InvalidRequestException(reason, 400, "MalformedPolicyException");
+            // What AWS's CreatePolicy checks, by the parser the broker evaluates the policy with.
+            _ = PolicyDocument.Parse(document, name);
+        }
+        catch (MalformedPolicyException malformed)
+        {
+            throw new InvalidRequestException(malformed.Message, 400, "MalformedPolicyException");
         }
 
         var policy = registry.CreatePolicy(name, document);
@@ -403,46 +409,6 @@ public static class ControlPlaneApi
         }
 
         return HttpApi.WriteAsync(context, 200, WithToken(new JsonObject { ["policies"] = policies }, "nextMarker", page.NextToken));
-    }
-
-    /// <summary>Why AWS would refuse the document as a policy (null when it would not): JSON with a Statement of objects with an Effect.</summary>
-    public static string? MalformedReason(string document)
-    {
-        JsonNode? parsed;
-        try
-        {
-            parsed = JsonNode.Parse(document);
-        }
-        catch (JsonException ex)
-        {
-            return "The policy document is not valid JSON: " + ex.Message;
-        }
-
-        if (parsed is not JsonObject policy)
-        {
-            return "The policy document must be a JSON object";
-        }
-
-        var statements = policy["Statement"] switch
-        {
-            JsonArray array => array,
-            JsonObject one => new JsonArray(one.DeepClone()),
-            _ => null,
-        };
-        if (statements is null || statements.Count == 0)
-        {
-            return "The policy document needs a Statement";
-        }
-
-        foreach (var statement in statements)
-        {
-            if (statement?["Effect"] is not JsonValue effect || !effect.TryGetValue<string>(out var text) || text is not ("Allow" or "Deny"))
-            {
-                return "Every statement needs an Effect of Allow or Deny";
-            }
-        }
-
-        return null;
     }
 
     // ---- request parts ----

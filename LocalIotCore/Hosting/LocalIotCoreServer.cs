@@ -310,7 +310,8 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         S3.Use(_http); // before the IoT routes: S3's requests are told apart by their signature
         CredentialsProvider.Map(_http);
         HttpApi.Map(_http, router, publish, Connections, Notifier, time, Registry);
-        ControlPlaneApi.Map(_http, Registry, Authority, () => Host + ":" + HttpPort);
+        // DescribeEndpoint: the address AWS's clients build https://<endpoint> from, so the TLS port when it is on.
+        ControlPlaneApi.Map(_http, Registry, Authority, () => Host + ":" + (HttpsPort ?? HttpPort));
         if (_broker is not null)
         {
             PublishEndpoints.Map(_http, _broker);
