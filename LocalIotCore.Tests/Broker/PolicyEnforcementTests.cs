@@ -14,8 +14,6 @@ namespace LocalIotCore.Tests.Broker;
 [TestClass]
 public sealed class PolicyEnforcementTests
 {
-    private const string Permissive = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iot:*","Resource":"*"}]}""";
-
     private CloudInFolder _cloud = null!;
     private CapturedLog _log = null!;
 
@@ -64,7 +62,7 @@ public sealed class PolicyEnforcementTests
     public async Task A_tutorial_device_with_a_permissive_policy_publishes_to_any_topic_and_the_default_policy_does_not()
     {
         await using var observer = await TestClient.ApplicationAsync(Server.PlainApplicationPort!.Value, "data/temperature");
-        await using var tutorial = await TestClient.DeviceAsync(Server.Authority, Server.MqttPort, "sensor-1", register: c => Register(c, "sensor-1", Permissive));
+        await using var tutorial = await TestClient.DeviceAsync(Server.Authority, Server.MqttPort, "sensor-1", register: c => Register(c, "sensor-1", TestPrincipals.PermissivePolicy));
         await tutorial.PublishAsync("data/temperature", "{\"t\":21.5}");
         Assert.AreEqual("{\"t\":21.5}", (await observer.NextAsync("data/temperature")).Payload);
 
@@ -130,14 +128,7 @@ public sealed class PolicyEnforcementTests
         Assert.AreEqual("{}", (await observer.NextAsync("things/pump-9/telemetry")).Payload);
     }
 
-    private void Register(X509Certificate2 certificate, string thing, string policyDocument)
-    {
-        var registered = Registry.RegisterCertificate(certificate, CertificateStatus.Active);
-        Registry.CreateThing(thing);
-        Registry.AttachThingPrincipal(thing, registered.Arn);
-        Registry.CreatePolicy(thing + "-policy", policyDocument);
-        Registry.AttachPolicy(thing + "-policy", registered.Arn);
-    }
+    private void Register(X509Certificate2 certificate, string thing, string policyDocument) => TestPrincipals.RegisterThing(Registry, certificate, thing, policyDocument);
 
     private static async Task PublishExpectingDisconnectAsync(TestClient client, string topic)
     {

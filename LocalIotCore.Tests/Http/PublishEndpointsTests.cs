@@ -38,7 +38,8 @@ public sealed class PublishEndpointsTests
     public async Task A_published_message_reaches_MQTT_subscribers_a_device_and_an_application()
     {
         await using var app = await TestClient.ApplicationAsync(PlainPort, "data/#");
-        await using var device = await TestClient.DeviceAsync(_cloud.Server.Authority, _cloud.Server.MqttPort, "pump-1");
+        // A device whose policy allows its own command topic (the default device policy names only shadow topics).
+        await using var device = await TestClient.DeviceAsync(_cloud.Server.Authority, _cloud.Server.MqttPort, "pump-1", register: c => TestPrincipals.RegisterThing(_cloud.Server.Registry, c, "pump-1"));
         await device.SubscribeAsync("things/pump-1/cmd");
 
         var (status, type, body) = await PublishAsync("data/temperature", "{\"t\":21.5}", "?qos=1");
@@ -99,7 +100,7 @@ public sealed class PublishEndpointsTests
     [TestMethod]
     public async Task A_device_retained_message_survives_a_restart()
     {
-        await using (var device = await TestClient.DeviceAsync(_cloud.Server.Authority, _cloud.Server.MqttPort, "pump-1"))
+        await using (var device = await TestClient.DeviceAsync(_cloud.Server.Authority, _cloud.Server.MqttPort, "pump-1", register: c => TestPrincipals.RegisterThing(_cloud.Server.Registry, c, "pump-1")))
         {
             await device.Client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic("things/pump-1/status").WithPayload("online").WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithRetainFlag().Build());
         }
