@@ -72,7 +72,19 @@ using var loggers = LoggerFactory.Create(logging => logging.AddSimpleConsole(o =
     o.UseUtcTimestamp = true;
     o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
 }).AddFilter("Microsoft", LogLevel.Warning));
-await using var server = await LocalIotCoreServer.StartAsync(options, loggers);
+LocalIotCoreServer started;
+try
+{
+    started = await LocalIotCoreServer.StartAsync(options, loggers);
+}
+catch (InvalidDataException ex)
+{
+    // A file in the data directory LocalIotCore cannot use (e.g. a rule whose SQL does not parse): say which and where.
+    Console.Error.WriteLine("LocalIotCore cannot start: " + ex.Message);
+    return 2;
+}
+
+await using var server = started;
 Console.WriteLine("LocalIotCore — a local stand-in for AWS IoT Core");
 Console.WriteLine(options.ExternalBroker is null
     ? "  MQTT (mutual TLS): mqtts://" + server.Host + ":" + server.MqttPort + (server.PlainApplicationPort is int plain ? "   plain (applications, loopback): 127.0.0.1:" + plain : "")

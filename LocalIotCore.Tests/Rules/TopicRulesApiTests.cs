@@ -63,6 +63,24 @@ public sealed class TopicRulesApiTests
     }
 
     [TestMethod]
+    public async Task A_created_rule_fires_on_a_devices_mqtt_publish_with_its_client_id()
+    {
+        const string rule = """
+            { "sql": "SELECT temperature, clientid() AS client FROM 'things/+/telemetry' WHERE temperature > 30",
+              "actions": [ { "republish": { "topic": "alerts/${topic(2)}", "roleArn": "arn:aws:iam::000000000000:role/unused" } } ] }
+            """;
+        Assert.AreEqual(200, (await Send(HttpMethod.Post, "/rules/hot", rule)).Status);
+        await using var app = await TestClient.ApplicationAsync(_cloud.Server.PlainApplicationPort!.Value, "alerts/#");
+        await using var device = await TestClient.DeviceAsync(_cloud.Server.Authority, _cloud.Server.MqttPort, "pump-1");
+
+        await device.PublishAsync("things/pump-1/telemetry", """{"temperature":20}""");
+        await device.PublishAsync("things/pump-1/telemetry", """{"temperature":35}""");
+
+        var alert = await app.NextAsync("alerts/pump-1");
+        Assert.AreEqual("""{"temperature":35,"client":"pump-1"}""", alert.Payload, "only the hot reading, with the publishing client's id");
+    }
+
+    [TestMethod]
     public async Task Errors_have_AWSs_types()
     {
         var bad = await Send(HttpMethod.Post, "/rules/broken", """{ "sql": "SELECT * FRM 'a'", "actions": [] }""");

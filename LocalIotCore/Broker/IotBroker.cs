@@ -363,7 +363,7 @@ public sealed class IotBroker : IAsyncDisposable
         }
 
         var policies = new ConnectionPolicies(_evaluator, info.CertificateId, documents, PolicyContext.ForConnection(clientId, info.AttachedThings));
-        var verdict = _evaluator.AuthorizeConnect(policies.Documents, policies.Context);
+        var verdict = policies.Connect();
         denied = verdict.IsAllowed ? null : policies.Explain(verdict);
         return verdict.IsAllowed ? policies : null;
     }
@@ -418,7 +418,8 @@ public sealed class IotBroker : IAsyncDisposable
         IReadOnlyList<ShadowMessage> messages;
         try
         {
-            messages = _router.OnPublish(topic, bytes);
+            // clientid() in the rules: the MQTT client, or n/a for what LocalIotCore itself published.
+            messages = _router.OnPublish(topic, bytes, IdentityOf(e.SessionItems) is null ? null : e.ClientId);
         }
         catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
         {

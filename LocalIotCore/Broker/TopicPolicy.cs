@@ -26,11 +26,16 @@ public sealed class ConnectionPolicies(PolicyEvaluator evaluator, string certifi
 
     public PolicyContext Context { get; } = context;
 
-    public PolicyVerdict Publish(string topic) => evaluator.AuthorizePublish(Documents, topic, Context);
+    // Variables substituted and conditions decided once per connection; each request only matches strings.
+    private readonly ConnectionPolicy _bound = evaluator.Bind(documents, context);
 
-    public PolicyVerdict Subscribe(string filter) => evaluator.AuthorizeSubscribe(Documents, filter, Context);
+    public PolicyVerdict Connect() => _bound.AuthorizeConnect();
 
-    public PolicyVerdict Receive(string topic) => evaluator.AuthorizeReceive(Documents, topic, Context);
+    public PolicyVerdict Publish(string topic) => _bound.AuthorizePublish(topic);
+
+    public PolicyVerdict Subscribe(string filter) => _bound.AuthorizeSubscribe(filter);
+
+    public PolicyVerdict Receive(string topic) => _bound.AuthorizeReceive(topic);
 
     /// <summary>For the refusal log: the verdict and the certificate it was made for.</summary>
     public string Explain(PolicyVerdict verdict) => verdict + " (certificate " + CertificateId + ")";
