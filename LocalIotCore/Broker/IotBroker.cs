@@ -182,7 +182,9 @@ public sealed class IotBroker : IAsyncDisposable
         foreach (var connection in _open.Keys)
         {
             reported = true;
-            await ReportDisconnectAsync(connection, ClientConnection.ServerInitiated, clientInitiated: false).ConfigureAwait(false);
+            // A client whose DISCONNECT is read but not yet processed left by itself.
+            var left = connection.DisconnectReceived;
+            await ReportDisconnectAsync(connection, left ? "CLIENT_INITIATED_DISCONNECT" : ClientConnection.ServerInitiated, clientInitiated: left).ConfigureAwait(false);
         }
 
         if (reported)
@@ -285,12 +287,15 @@ public sealed class IotBroker : IAsyncDisposable
         e.SessionItems[IdentityKey] = identity;
         e.SessionItems[SessionKey] = connection;
         RefuseForbiddenWill(e, identity);
-        // The client is back before its session expired: the session must not end under it.
+        // The client is back before its session expired: the session must not end under it, and what is
+        // published from now on is no longer held to the away quota (the CONNACK goes out before
+        // OnConnectedAsync runs, so the client may already be receiving by then).
         if (_sessionExpiries.TryRemove(e.ClientId, out var expiry))
         {
             expiry.Dispose();
         }
 
+        _queuedWhileAway.TryRemove(e.ClientId, out _);
         return Task.CompletedTask;
     }
 
@@ -462,7 +467,6 @@ public sealed class IotBroker : IAsyncDisposable
         e.SessionItems[SessionKey] = connection;
         _open.TryAdd(connection, 0);
         _receivers[e.ClientId] = connection.Identity;
-        _queuedWhileAway.TryRemove(e.ClientId, out _);
         connection.Version = _versions.AddOrUpdate(e.ClientId, id => _connections.StoredVersion(id) + 1, (_, v) => v + 1);
         var address = e.RemoteEndPoint is IPEndPoint ip ? ip.Address.ToString() : null;
         await Lifecycle(connection, new LifecycleEvent(e.ClientId, true, _time.GetUtcNow().ToUnixTimeMilliseconds(), connection.SessionId, connection.Principal, connection.Version, address)).ConfigureAwait(false);
@@ -699,6 +703,8 @@ public sealed class IotBroker : IAsyncDisposable
         public string? DropReason { get; set; }
 
         public bool TryMarkReported() => Interlocked.Exchange(ref _reported, 1) == 0;
+
+        public bool DisconnectReceived => activity?.DisconnectReceived == true;
 
         /// <summary>AWS's reason for a connection that ended without DISCONNECT and without a takeover.</summary>
         public string ReasonForDrop(bool serverStopping)

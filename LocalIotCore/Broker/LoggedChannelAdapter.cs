@@ -39,7 +39,13 @@ internal sealed class LoggedChannelAdapter(MqttChannelAdapter inner, string who,
     {
         try
         {
-            return await inner.ReceivePacketAsync(cancellationToken).ConfigureAwait(false);
+            var packet = await inner.ReceivePacketAsync(cancellationToken).ConfigureAwait(false);
+            if (packet is MqttDisconnectPacket)
+            {
+                activity.DisconnectReceived = true;
+            }
+
+            return packet;
         }
         catch (MqttProtocolViolationException ex)
         {
