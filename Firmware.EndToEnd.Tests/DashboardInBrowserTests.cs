@@ -120,7 +120,88 @@ public sealed class DashboardInBrowserTests
         browser.AssertNoPageErrors();
     }
 
+    [TestMethod]
+    public async Task The_page_shows_each_thing_s_file_and_the_upload_rule_s_outcome()
+    {
+        await using var rig = await Rig.StartAsync(new RigOptions { ThroughProxy = false });
+        var thing = rig.Options.Thing;
+        Assert.AreEqual(200, (await rig.Shadow.UpdateAsync("{\"state\":{\"reported\":{\"MOTOR\":\"OFF\"}}}")).Status);
+        await using var browser = await DashboardBrowser.OpenAsync(rig.HttpPort, TestContext);
+        var page = browser.Page;
+        var row = page.Locator("[data-testid=thing-row][data-thing='" + thing + "']");
+        await Expect(row.GetByTestId("file-key")).ToHaveTextAsync("—", new() { Timeout = Ms(Patience) });
+        await Expect(page.GetByTestId("uploads")).ToContainTextAsync("None yet.");
+        await Expect(page.GetByTestId("upload-buckets")).ToHaveTextAsync("device-files");
+
+        // 1. A file is asked for: the row shows it pending until the device reports it.
+        var hash = new string('a', 64);
+        Assert.AreEqual(200, (await rig.Shadow.DesireAsync("{\"s3\":{\"url\":\"s3://device-files/configs/pump.json\",\"hash\":\"" + hash + "\"}}")).Status);
+        await Expect(row.GetByTestId("file-pending")).ToHaveTextAsync("pending: configs/pump.json", new() { Timeout = Ms(Patience) });
+
+        // 2. The device reports it installed (as the firmware does, through the shadow): key, short hash, status, time.
+        Assert.AreEqual(200, (await rig.Shadow.UpdateAsync("{\"state\":{\"reported\":{\"s3\":{\"url\":\"s3://device-files/configs/pump.json\",\"hash\":\"" + hash + "\",\"status\":\"installed\",\"at\":\"" + DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) + "\"}}}}")).Status);
+        await Expect(row.GetByTestId("file-status")).ToHaveTextAsync("installed", new() { Timeout = Ms(Patience) });
+        await Expect(row.GetByTestId("file-key")).ToHaveTextAsync("configs/pump.json");
+        await Expect(row.GetByTestId("file-hash")).ToHaveTextAsync(hash[..12]);
+        await Expect(row.GetByTestId("file-at")).ToContainTextAsync("ago");
+        await Expect(row.GetByTestId("file-pending")).ToHaveCountAsync(0);
+        await browser.ScreenshotAsync("file-01-installed");
+
+        // 3. What a device writes is shown as text, never as markup.
+        Assert.AreEqual(200, (await rig.Shadow.UpdateAsync("{\"state\":{\"reported\":{\"s3\":{\"status\":\"download failed: <img src=x onerror=window.injected=1>\"}}}}")).Status);
+        await Expect(row.GetByTestId("file-status")).ToHaveTextAsync("download failed: <img src=x onerror=window.injected=1>", new() { Timeout = Ms(Patience) });
+        Assert.AreEqual(0, await row.Locator("img").CountAsync(), "no element made from the device's text");
+
+        // 4. An upload into device-files: the rule writes desired.s3 into the registered thing's shadow, the panel lists it.
+        await RegisterThingAsync(rig.HttpPort, thing);
+        var body = "{\"setpointC\":21.5}";
+        await PutObjectAsync(rig.HttpPort, "device-files", "configs/pump.json", body);
+        var upload = page.Locator("[data-testid=upload][data-url='s3://device-files/configs/pump.json']");
+        await Expect(upload).ToHaveCountAsync(1, new() { Timeout = Ms(Patience) });
+        await Expect(upload.GetByTestId("upload-counts")).ToHaveTextAsync("1 updated, 0 skipped, 0 failed");
+        await Expect(upload).ToContainTextAsync(body.Length.ToString(CultureInfo.InvariantCulture) + " bytes");
+        await upload.Locator("summary").ClickAsync();
+        await Expect(upload.Locator("[data-testid=upload-result][data-thing='" + thing + "']")).ToContainTextAsync("updated");
+        // The new hash is not the installed one: the row shows the file pending again.
+        await Expect(row.GetByTestId("file-pending")).ToHaveTextAsync("pending: configs/pump.json", new() { Timeout = Ms(Patience) });
+        await browser.ScreenshotAsync("file-02-uploaded");
+
+        // 5. A reload lists the upload from /api/s3-uploads.
+        await page.ReloadAsync();
+        await Expect(upload.GetByTestId("upload-counts")).ToHaveTextAsync("1 updated, 0 skipped, 0 failed", new() { Timeout = Ms(Patience) });
+        Assert.IsFalse(await page.EvaluateAsync<bool>("() => window.injected === 1"), "the device's text ran no script");
+        browser.AssertNoPageErrors();
+    }
+
     private static float Ms(TimeSpan span) => (float)span.TotalMilliseconds;
+
+    /// <summary>CreateThing through the control plane, as <c>aws iot create-thing</c> would: the upload rule fans out to registered things.</summary>
+    private static async Task RegisterThingAsync(int httpPort, string thing)
+    {
+        using var http = new HttpClient();
+        using var content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync(new Uri("http://127.0.0.1:" + httpPort.ToString(CultureInfo.InvariantCulture) + "/things/" + thing), content);
+        Assert.AreEqual(System.Net.HttpStatusCode.OK, response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>An S3 PutObject signed with LocalIotCore's administrator keys (SigV4, the firmware's signer).</summary>
+    private static async Task PutObjectAsync(int httpPort, string bucket, string key, string body)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(body);
+        var host = "127.0.0.1:" + httpPort.ToString(CultureInfo.InvariantCulture);
+        var path = "/" + bucket + "/" + key;
+        var credentials = new DeviceFirmware.Cloud.AwsCredentials(LocalIotCore.S3.S3Options.DefaultAdministratorAccessKeyId, LocalIotCore.S3.S3Options.DefaultAdministratorSecretAccessKey);
+        var signed = DeviceFirmware.Cloud.SigV4.Sign(new DeviceFirmware.Cloud.SignableRequest("PUT", host, path, [], [], Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))), credentials, "us-east-1", "s3", DateTime.UtcNow);
+        using var request = new HttpRequestMessage(HttpMethod.Put, new Uri("http://" + host + path)) { Content = new ByteArrayContent(bytes) };
+        foreach (var header in signed)
+        {
+            request.Headers.TryAddWithoutValidation(header.Key, header.Value);
+        }
+
+        using var http = new HttpClient();
+        using var response = await http.SendAsync(request);
+        Assert.AreEqual(System.Net.HttpStatusCode.OK, response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
 
     /// <summary>Debian's Chromium, headless, on the dashboard; screenshots go to artifacts/dashboard/.</summary>
     private sealed class DashboardBrowser : IAsyncDisposable

@@ -5,6 +5,7 @@
 
 const HOUR_MS = 60 * 60 * 1000;
 const SERIES = ["temperatureC", "humidityPct", "pressureHpa"];
+const UPLOADS_KEPT = 50;    // as many as /api/s3-uploads keeps
 
 const state = {
   things: new Map(),        // thing -> { thing, shadow, connection }
@@ -12,6 +13,8 @@ const state = {
   telemetry: [],            // points of the selected thing: { at, data }
   notifications: [],
   events: [],
+  uploads: [],              // the upload rule's outcomes, newest first
+  uploadBuckets: [],
   editorThing: null,        // the editor holds this thing's desired state...
   editorVersion: null,      // ...as of this shadow version
   editorDirty: false,
@@ -53,6 +56,14 @@ function dateTime(ms) {
   return at.toDateString() === today.toDateString() ? clock(ms) : at.toLocaleString();
 }
 
+// A time as the API or a device writes it: ISO 8601, or Unix seconds or milliseconds; null when it is neither.
+function instant(value) {
+  if (typeof value === "number") return value < 1e12 ? value * 1000 : value;
+  if (typeof value !== "string") return null;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? null : ms;
+}
+
 function ago(ms) {
   const seconds = Math.max(0, Math.round((Date.now() - ms) / 1000));
   if (seconds < 60) return seconds + " s ago";
@@ -64,16 +75,19 @@ function ago(ms) {
 // ---- loading ---------------------------------------------------------------------------------------
 
 async function loadAll() {
-  const [things, notifications, events] = await Promise.all([
-    getJson("/api/things"), getJson("/api/notifications"), getJson("/api/connection-events?limit=50"),
+  const [things, notifications, events, uploads] = await Promise.all([
+    getJson("/api/things"), getJson("/api/notifications"), getJson("/api/connection-events?limit=50"), getJson("/api/s3-uploads"),
   ]);
   state.things = new Map(things.things.map((t) => [t.thing, t]));
   state.notifications = notifications.notifications.slice().reverse();
   state.events = events.events;
+  state.uploads = uploads.uploads.slice().reverse();
+  state.uploadBuckets = uploads.buckets;
   if (!state.selected && state.things.size > 0) state.selected = state.things.keys().next().value;
   renderThings();
   renderNotifications();
   renderEvents();
+  renderUploads();
   if (state.selected) await loadTelemetry(state.selected);
   renderDetail();
 }
@@ -135,6 +149,32 @@ function motorCell(thing) {
     element("div", { class: "small" }, "desired: ", element("span", { "data-testid": "motor-desired" }, wanted ?? "—")));
 }
 
+// s3://bucket/key -> key (what the device installs the file as); anything else is shown as it is.
+function keyOf(url) {
+  if (typeof url !== "string") return "—";
+  const match = /^s3:\/\/[^/]+\/(.+)$/.exec(url);
+  return match ? match[1] : url;
+}
+
+function shortHash(hash) { return typeof hash === "string" ? hash.slice(0, 12) : ""; }
+
+// The file the device reports in reported.s3 {url, hash, status, at}, and desired.s3 while it differs.
+function fileCell(thing) {
+  const now = reported(thing).s3;
+  const wanted = desired(thing).s3;
+  const has = now !== null && typeof now === "object";
+  const asked = wanted !== null && typeof wanted === "object";
+  const pending = asked && (!has || wanted.url !== now.url || wanted.hash !== now.hash);
+  const at = has ? instant(now.at) : null;
+  return element("td", { "data-testid": "file" },
+    element("span", { "data-testid": "file-key", title: has && typeof now.url === "string" ? now.url : null }, has ? keyOf(now.url) : "—"),
+    has && now.hash ? element("span", { class: "small hash", "data-testid": "file-hash", title: "SHA-256 " + now.hash }, " " + shortHash(now.hash)) : null,
+    has && now.status ? element("div", {},
+      element("span", { class: "badge " + (now.status === "installed" ? "connected" : "disconnected"), "data-testid": "file-status" }, now.status)) : null,
+    at ? element("div", { class: "small", "data-testid": "file-at" }, dateTime(at) + " (" + ago(at) + ")") : null,
+    pending ? element("div", {}, element("span", { class: "badge pending", "data-testid": "file-pending" }, "pending: " + keyOf(wanted.url))) : null);
+}
+
 function toggleCell(thing) {
   const now = reported(thing).MOTOR;
   const wanted = desired(thing).MOTOR;
@@ -173,7 +213,8 @@ function renderThings() {
       motorCell(thing),
       toggleCell(thing),
       element("td", { "data-testid": "sensor" }, sensor.status ?? "—", sensor.model ? element("div", { class: "small" }, sensor.model) : null),
-      element("td", { "data-testid": "firmware" }, r.firmwareVersion ?? "—", r.hardware ? element("div", { class: "small" }, r.hardware) : null));
+      element("td", { "data-testid": "firmware" }, r.firmwareVersion ?? "—", r.hardware ? element("div", { class: "small" }, r.hardware) : null),
+      fileCell(thing));
     body.append(row);
   }
 }
@@ -321,13 +362,53 @@ function renderEvents() {
   if (state.events.length === 0) list.append(element("li", { class: "empty" }, "None."));
 }
 
+// ---- S3 uploads ------------------------------------------------------------------------------------
+
+function size(bytes) {
+  if (typeof bytes !== "number") return "? bytes";
+  if (bytes < 1024) return bytes + " bytes";
+  if (bytes < 1024 * 1024) return (bytes / 1024).toFixed(1) + " KiB";
+  return (bytes / (1024 * 1024)).toFixed(1) + " MiB";
+}
+
+function uploadItem(upload) {
+  const results = Array.isArray(upload.results) ? upload.results : [];
+  let updated = 0, skipped = 0, failed = 0;
+  for (const r of results) {
+    if (r.status === "updated") updated++;
+    else if (String(r.status).startsWith("skipped")) skipped++;
+    else failed++;
+  }
+  const at = instant(upload.at);
+  return element("li", { "data-testid": "upload", "data-url": upload.url },
+    element("strong", { "data-testid": "upload-url" }, upload.url), " — " + size(upload.size), at ? " at " + dateTime(at) : "",
+    element("div", { class: "small" },
+      element("span", { class: "hash", title: "SHA-256 " + upload.hash }, "SHA-256 " + shortHash(upload.hash)), " · ",
+      element("span", { "data-testid": "upload-counts" }, updated + " updated, " + skipped + " skipped, " + failed + " failed")),
+    results.length === 0 ? element("div", { class: "small" }, "no registered things") :
+      element("details", {},
+        element("summary", { class: "small" }, "per thing"),
+        element("ul", { class: "results" }, ...results.map((r) =>
+          element("li", { "data-testid": "upload-result", "data-thing": r.thing, class: r.status === "updated" || String(r.status).startsWith("skipped") ? null : "error" },
+            element("strong", {}, r.thing), " — " + r.status,
+            r.attempts > 1 ? " (" + r.attempts + " attempts)" : "",
+            r.version !== undefined && r.version !== null ? element("span", { class: "small" }, " · shadow version " + r.version) : null)))));
+}
+
+function renderUploads() {
+  $("upload-buckets").textContent = state.uploadBuckets.length ? state.uploadBuckets.join(", ") : "(no bucket configured)";
+  const list = $("uploads");
+  list.replaceChildren(...state.uploads.map(uploadItem));
+  if (state.uploads.length === 0) list.append(element("li", { class: "empty" }, "None yet."));
+}
+
 // ---- live feed -------------------------------------------------------------------------------------
 
 // Many things can change many times a second: the feed marks what changed, and each part of the page
 // is drawn at most once per frame.
 const dirty = new Set();
 let frameRequested = false;
-const renderers = { things: renderThings, detail: renderDetail, charts: renderCharts, events: renderEvents, notifications: renderNotifications };
+const renderers = { things: renderThings, detail: renderDetail, charts: renderCharts, events: renderEvents, notifications: renderNotifications, uploads: renderUploads };
 
 function invalidate(part) {
   dirty.add(part);
@@ -382,6 +463,11 @@ const handlers = {
   notification(data) {
     state.notifications.unshift(data);
     invalidate("notifications");
+  },
+  upload(data) {
+    state.uploads.unshift(data);
+    state.uploads.length = Math.min(state.uploads.length, UPLOADS_KEPT);
+    invalidate("uploads");
   },
 };
 
