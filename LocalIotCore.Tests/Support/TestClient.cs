@@ -41,8 +41,16 @@ internal sealed class TestClient : IAsyncDisposable
     {
         using var issued = authority.IssueDeviceCertificate(commonName ?? thing);
         register?.Invoke(issued);
-        var certificate = X509CertificateLoader.LoadPkcs12(issued.Export(X509ContentType.Pkcs12), null);
-        var ca = X509CertificateLoader.LoadCertificate(authority.Certificate.RawData);
+        return await CertificateAsync(issued, authority.Certificate, port, clientId ?? thing, willTopic, willPayload);
+    }
+
+    /// <summary>A client over mutual TLS with <paramref name="certificateWithKey"/> (e.g. one from CreateKeysAndCertificate), trusting <paramref name="authority"/>.</summary>
+    public static async Task<TestClient> CertificateAsync(X509Certificate2 certificateWithKey, X509Certificate2 authority, int port, string clientId, string? willTopic = null, string willPayload = ConnectedFalse)
+    {
+        ArgumentNullException.ThrowIfNull(certificateWithKey);
+        ArgumentNullException.ThrowIfNull(authority);
+        var certificate = X509CertificateLoader.LoadPkcs12(certificateWithKey.Export(X509ContentType.Pkcs12), null);
+        var ca = X509CertificateLoader.LoadCertificate(authority.RawData);
         var tls = new MqttClientTlsOptionsBuilder()
             .UseTls(true)
             .WithTargetHost("localhost")
@@ -59,7 +67,7 @@ internal sealed class TestClient : IAsyncDisposable
             .Build();
         var builder = new MqttClientOptionsBuilder()
             .WithTcpServer("localhost", port)
-            .WithClientId(clientId ?? thing)
+            .WithClientId(clientId)
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V311)
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(30))
             .WithTlsOptions(tls);
