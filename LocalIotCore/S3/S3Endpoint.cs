@@ -16,7 +16,9 @@ namespace LocalIotCore.S3;
 /// A request is S3's when its SigV4 credential scope names the service <c>s3</c> (AWS's SDKs and CLI
 /// sign S3 calls so, and IoT's with iotdata or iot), so a bucket called <c>things</c> does not shadow the
 /// data plane; an unsigned request whose first path segment names an existing bucket is refused with
-/// AccessDenied; everything else goes on to the IoT routes. Operations: ListBuckets, CreateBucket,
+/// AccessDenied unless it is one of the IoT routes (routing has run by then: an unsigned
+/// <c>/things/pump-1/shadow</c> stays the shadow API beside a bucket <c>things</c>); everything else goes
+/// on to the IoT routes. Operations: ListBuckets, CreateBucket,
 /// HeadBucket, DeleteBucket, GetBucketLocation, ListObjects (V1 and V2), PutObject, GetObject (with
 /// Range), HeadObject, DeleteObject. Multipart uploads, copies, ACLs, tagging and versioning answer
 /// NotImplemented. Credentials from the credentials provider may read (GET, HEAD, list) but not write,
@@ -63,7 +65,7 @@ public sealed partial class S3Endpoint
             {
                 await WriteErrorAsync(context, S3Error.AuthorizationHeaderMalformed(malformed)).ConfigureAwait(false);
             }
-            else if (malformed is null && bucket.Length > 0 && _store.BucketExists(bucket))
+            else if (malformed is null && context.GetEndpoint() is null && bucket.Length > 0 && _store.BucketExists(bucket))
             {
                 await WriteErrorAsync(context, S3Error.AccessDenied()).ConfigureAwait(false);
             }
