@@ -5,6 +5,7 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using LocalIotCore.CredentialsProvider;
+using LocalIotCore.Registry;
 using LocalIotCore.Tests.S3;
 
 namespace LocalIotCore.Tests.CredentialsProvider;
@@ -132,6 +133,19 @@ public sealed class CredentialsProviderTests
         Assert.AreEqual(TimeSpan.FromSeconds(900), table.Find("Short")!.CredentialDuration);
         Assert.IsNull(table.Find(CredentialsProviderOptions.DefaultRoleAlias));
         Assert.ThrowsExactly<FormatException>(() => RoleAliasTable.Parse("""{"roleAliases":[{"roleArn":"x"}]}"""));
+    }
+
+    [TestMethod]
+    public void An_inactive_certificate_or_one_attached_elsewhere_is_refused_as_the_registry_says()
+    {
+        var alias = new RoleAlias(CredentialsProviderOptions.DefaultRoleAlias, "arn:aws:iam::1:role/r", null);
+        var active = new PrincipalInfo("c1", IsActive: true, ["pump-1"], []);
+        Assert.IsNull(CredentialsProviderEndpoint.Refusal(alias.Name, alias, active, "pump-1"));
+        Assert.IsNull(CredentialsProviderEndpoint.Refusal(alias.Name, alias, active, ""));
+        Assert.AreEqual(403, CredentialsProviderEndpoint.Refusal(alias.Name, alias, active with { IsActive = false }, "pump-1")?.Status);
+        Assert.AreEqual(403, CredentialsProviderEndpoint.Refusal(alias.Name, alias, null, "pump-1")?.Status);
+        Assert.AreEqual(403, CredentialsProviderEndpoint.Refusal(alias.Name, alias, active with { AttachedThings = ["pump-2"] }, "pump-1")?.Status);
+        Assert.AreEqual(404, CredentialsProviderEndpoint.Refusal("Other", null, active, "pump-1")?.Status);
     }
 
     private static HttpRequestMessage Request(string path, string? thing)
