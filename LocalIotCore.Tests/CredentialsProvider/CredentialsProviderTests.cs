@@ -59,6 +59,12 @@ public sealed class CredentialsProviderTests
         var mismatch = await Assert.ThrowsAsync<AmazonS3Exception>(() => wrongSecret.GetObjectAsync("firmware", "pump.bin"));
         Assert.AreEqual("SignatureDoesNotMatch", mismatch.ErrorCode);
 
+        // A read policy set by the host narrows what the device may read.
+        _cloud.Server.S3.Endpoint.DeviceMayRead = (caller, bucket, key) => caller.ThingName == "pump-1" && key != "pump.bin";
+        var narrowed = await Assert.ThrowsAsync<AmazonS3Exception>(() => device.GetObjectAsync("firmware", "pump.bin"));
+        Assert.AreEqual("AccessDenied", narrowed.ErrorCode);
+        _cloud.Server.S3.Endpoint.DeviceMayRead = null;
+
         _cloud.Time.Advance(TimeSpan.FromSeconds(3600));
         var expired = await Assert.ThrowsAsync<AmazonS3Exception>(() => device.GetObjectAsync("firmware", "pump.bin"));
         Assert.AreEqual("ExpiredToken", expired.ErrorCode);

@@ -49,6 +49,13 @@ public sealed partial class S3Endpoint
         _log = log ?? NullLogger.Instance;
     }
 
+    /// <summary>
+    /// Whether a caller with credentials from the credentials provider may read this bucket and key
+    /// (null key: list the bucket); null = every read. The place for a role's policy, e.g. "only the
+    /// upload bucket", with <see cref="S3Caller.ThingName"/> for per-thing rules.
+    /// </summary>
+    public Func<S3Caller, string, string?, bool>? DeviceMayRead { get; set; }
+
     /// <summary>The middleware: answers S3's requests, passes the rest to <paramref name="next"/>.</summary>
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
@@ -95,6 +102,12 @@ public sealed partial class S3Endpoint
         if (writes && !caller!.IsAdministrator)
         {
             await WriteErrorAsync(context, S3Error.AccessDenied("Access Denied: credentials from the credentials provider may only read")).ConfigureAwait(false);
+            return;
+        }
+
+        if (!writes && !caller!.IsAdministrator && DeviceMayRead is { } mayRead && !mayRead(caller, bucket, key.Length > 0 ? key : null))
+        {
+            await WriteErrorAsync(context, S3Error.AccessDenied()).ConfigureAwait(false);
             return;
         }
 
