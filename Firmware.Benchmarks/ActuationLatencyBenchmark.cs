@@ -1,11 +1,5 @@
-using System.Buffers;
-using System.Diagnostics;
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using Firmware.EndToEnd.Harness;
-using MQTTnet;
-using MQTTnet.Protocol;
 
 namespace Firmware.Benchmarks;
 
@@ -75,57 +69,18 @@ internal static class ActuationLatencyBenchmark
         rig.StartFirmware("--Telemetry:IntervalSeconds=60");
         await rig.WaitForFirmwareOnlineAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
 
-        var prefix = "$aws/things/" + rig.Options.Thing + "/shadow";
-        using var client = new MqttClientFactory().CreateMqttClient();
-        TaskCompletionSource<string>? waiting = null;
-        string? expected = null;
-        client.ApplicationMessageReceivedAsync += e =>
-        {
-            if (expected is { } motor && ReportedMotor(e.ApplicationMessage.Payload) == motor)
-            {
-                waiting?.TrySetResult(motor);
-            }
-
-            return Task.CompletedTask;
-        };
-        await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", rig.PlainPort).WithClientId("app-latency").WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V311).Build()).ConfigureAwait(false);
-        await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(prefix + "/update/accepted", MqttQualityOfServiceLevel.AtLeastOnce).Build()).ConfigureAwait(false);
-
+        await using var commander = await MotorCommander.ConnectAsync(rig.PlainPort, rig.Options.Thing, "app-latency").ConfigureAwait(false);
         var samples = new double[iterations];
-        var on = false;
         for (var i = -Warmup; i < iterations; i++)
         {
-            on = !on;
-            expected = on ? "ON" : "OFF";
-            waiting = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var message = new MqttApplicationMessageBuilder().WithTopic(prefix + "/update")
-                .WithPayload(Encoding.UTF8.GetBytes("{\"state\":{\"desired\":{\"MOTOR\":\"" + expected + "\"}}}"))
-                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
-            var start = Stopwatch.GetTimestamp();
-            await client.PublishAsync(message).ConfigureAwait(false);
-            await waiting.Task.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+            var milliseconds = await commander.ToggleAsync().ConfigureAwait(false);
             if (i >= 0)
             {
-                samples[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                samples[i] = milliseconds;
             }
         }
 
-        await client.DisconnectAsync().ConfigureAwait(false);
         Array.Sort(samples);
         return samples;
-    }
-
-    private static string? ReportedMotor(ReadOnlySequence<byte> payload)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(payload);
-            return document.RootElement.TryGetProperty("state", out var state) && state.TryGetProperty("reported", out var reported) &&
-                reported.TryGetProperty("MOTOR", out var motor) && motor.ValueKind == JsonValueKind.String ? motor.GetString() : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Firmware.Benchmarks;
 
@@ -9,7 +10,7 @@ namespace Firmware.Benchmarks;
 /// measured and how, a table), echoed to the console as they come and written to BENCHMARKS.md with
 /// the machine's cores, memory, OS and .NET version at the end of the run.
 /// </summary>
-public sealed class BenchmarkReport(TextWriter console)
+public sealed partial class BenchmarkReport(TextWriter console)
 {
     private readonly StringBuilder _markdown = new();
 
@@ -83,19 +84,107 @@ public sealed class BenchmarkReport(TextWriter console)
             ", .NET " + Environment.Version;
     }
 
-    /// <summary>Writes BENCHMARKS.md: the machine, the date, and every section of this run.</summary>
+    /// <summary>
+    /// Writes BENCHMARKS.md: the machine, then every section. A run replaces the sections it wrote (by
+    /// title, in place) and keeps the others from the file as they were, so one benchmark run on its own
+    /// does not erase the rest; each section ends with the command and time that measured it.
+    /// </summary>
     public void Write(string path, string command)
     {
+        var measured = Measured(command, DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture), Machine());
+        var fresh = new List<(string Title, string Text)>();
+        foreach (var (title, lines) in Sections(_markdown.ToString(), out _))
+        {
+            fresh.Add((title, Join(lines, measured)));
+        }
+
+        var merged = new List<(string Title, string Text)>();
+        if (File.Exists(path))
+        {
+            var kept = Sections(File.ReadAllText(path), out var header);
+            // Files written before sections carried their own line said it once, at the top.
+            var written = header.Select(line => OldHeader().Match(line)).FirstOrDefault(match => match.Success);
+            var machine = header.FirstOrDefault(line => line.StartsWith(MachinePrefix, StringComparison.Ordinal));
+            var earlier = written is null ? null : Measured(written.Groups[1].Value, written.Groups[2].Value, machine?[MachinePrefix.Length..].TrimEnd('.') ?? "unknown");
+            foreach (var (title, lines) in kept)
+            {
+                var replacement = fresh.FindIndex(f => f.Title == title);
+                if (replacement >= 0)
+                {
+                    merged.Add(fresh[replacement]);
+                    fresh.RemoveAt(replacement);
+                }
+                else
+                {
+                    merged.Add((title, Join(lines, lines.Exists(l => l.StartsWith("_Measured by ", StringComparison.Ordinal)) ? null : earlier)));
+                }
+            }
+        }
+
+        merged.AddRange(fresh);
         var text = new StringBuilder()
             .AppendLine("# Benchmarks")
             .AppendLine()
-            .AppendLine("Written by `" + command + "` on " + DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture) + ".")
-            .AppendLine("Machine: " + Machine() + ".")
-            .AppendLine()
-            .Append(_markdown);
+            .AppendLine("Written by `dotnet run -c Release --project Firmware.Benchmarks -- <benchmark>` (`all` runs every one); a run rewrites its own sections and keeps the others. Each section ends with the command, time and machine that measured it.")
+            .AppendLine();
+        foreach (var (_, section) in merged)
+        {
+            text.Append(section);
+        }
+
         File.WriteAllText(path, text.ToString());
         Console.WriteLine("Written to " + Path.GetFullPath(path));
     }
+
+    private const string MachinePrefix = "Machine: ";
+
+    private static string Measured(string command, string time, string machine) => "_Measured by `" + command + "` on " + time + "; machine: " + machine + "._";
+
+    /// <summary>The "## title" sections of a Markdown text, each with its lines (heading included); the lines before the first are the header.</summary>
+    private static List<(string Title, List<string> Lines)> Sections(string markdown, out List<string> header)
+    {
+        header = [];
+        var sections = new List<(string Title, List<string> Lines)>();
+        foreach (var line in markdown.ReplaceLineEndings("\n").Split('\n'))
+        {
+            if (line.StartsWith("## ", StringComparison.Ordinal))
+            {
+                sections.Add((line[3..].Trim(), [line]));
+            }
+            else
+            {
+                (sections.Count == 0 ? header : sections[^1].Lines).Add(line);
+            }
+        }
+
+        return sections;
+    }
+
+    /// <summary>A section's lines without trailing blank ones, then <paramref name="measured"/> (if any) and one blank line.</summary>
+    private static string Join(List<string> lines, string? measured)
+    {
+        var count = lines.Count;
+        while (count > 0 && string.IsNullOrWhiteSpace(lines[count - 1]))
+        {
+            count--;
+        }
+
+        var text = new StringBuilder();
+        for (var i = 0; i < count; i++)
+        {
+            text.AppendLine(lines[i]);
+        }
+
+        if (measured is not null)
+        {
+            text.AppendLine().AppendLine(measured);
+        }
+
+        return text.AppendLine().ToString();
+    }
+
+    [GeneratedRegex(@"^Written by `(.+)` on (.+ UTC)\.$")]
+    private static partial Regex OldHeader();
 
     public static string Milliseconds(double ms) => ms.ToString(ms < 10 ? "F2" : "F1", CultureInfo.InvariantCulture) + " ms";
 

@@ -33,7 +33,7 @@ internal static class FirmwareProcessBenchmark
     {
         ArgumentNullException.ThrowIfNull(report);
         var window = TimeSpan.FromSeconds(quick ? 10 : 60);
-        var loadBefore = LoadAverage();
+        var loadBefore = Fleet.ProcessFigures.LoadAverage();
         report.Console.WriteLine("Publishing the NativeAOT firmware (about a minute)...");
         using var aot = FirmwarePublish.DeviceNativeAot();
         var embeddedSize = "not measured (--quick)";
@@ -53,18 +53,18 @@ internal static class FirmwareProcessBenchmark
             report.Console.WriteLine("Measuring the NativeAOT firmware...");
             native = await MeasureAsync(Path.Combine(aot.PublishFolder, "DeviceFirmware"), window).ConfigureAwait(false);
             report.Console.WriteLine("Measuring the NativeAOT firmware with the system trust store as the systemd unit sets it...");
-            deployed = await MeasureAsync(Path.Combine(aot.PublishFolder, "DeviceFirmware"), window, systemTrustStoreIsRootCa: true).ConfigureAwait(false);
+            deployed = await MeasureAsync(Path.Combine(aot.PublishFolder, "DeviceFirmware"), window, unitEnvironment: true).ConfigureAwait(false);
         }
 
         var seconds = window.TotalSeconds.ToString(CultureInfo.InvariantCulture);
         report.Section("Firmware process: JIT and NativeAOT",
             "JIT: `dotnet DeviceFirmware.dll` as built by `dotnet build -c Release`. NativeAOT: `" + aot.Command + "`, published by the benchmark (" + aot.Elapsed.TotalSeconds.ToString("F0", CultureInfo.InvariantCulture) + " s).",
             "Both run with the rig's arguments against LocalIotCore as its own process, over mutual TLS through the rig's TCP proxy, with simulated hardware.",
-            "\"NativeAOT, unit\": the same binary with the environment of deploy/devicefirmware.service, SSL_CERT_FILE = the root CA and SSL_CERT_DIR = an empty folder (.NET on Linux loads the system certificate store for every chain it builds, even with custom root trust; the firmware trusts only its root CA anyway). That is how the device runs it; the goals are judged on both NativeAOT columns.",
+            "\"NativeAOT, unit\": the same binary with the environment of deploy/devicefirmware.service (read from the file: its GC settings, and SSL_CERT_FILE = the root CA and SSL_CERT_DIR = an empty folder; .NET on Linux loads the system certificate store for every chain it builds, even with custom root trust; the firmware trusts only its root CA anyway). That is how the device runs it; the goals are judged on both NativeAOT columns.",
             string.Create(CultureInfo.InvariantCulture, $"Start-up: from process spawn until an application client on the plain port sees `update/accepted` with `state.reported.connected` true; {StartRuns} runs after one unmeasured warm-up run, each stopped with SIGTERM."),
             "Memory: VmHWM (peak) and VmRSS (steady) from /proc/PID/status after " + seconds + " s connected with telemetry every second. " +
             "CPU: utime+stime from /proc/PID/stat over " + seconds + " s, counted from " + IdleSettle.TotalSeconds.ToString(CultureInfo.InvariantCulture) + " s after the connect for idle (--Telemetry:IntervalSeconds=3600) and from the connect with telemetry every second.",
-            "Load average (1, 5, 15 min) at the start " + loadBefore + ", at the end " + LoadAverage() + "; the machine is shared, and start-up times move with it.",
+            "Load average (1, 5, 15 min) at the start " + loadBefore + ", at the end " + Fleet.ProcessFigures.LoadAverage() + "; the machine is shared, and start-up times move with it.",
             quick ? "**--quick: " + seconds + " s windows instead of 60 s (a smoke run), and no EmbedLocalIotCore=true publish.**" : "Full run: 60 s windows.");
         report.Table(["figure", "JIT", "NativeAOT", "NativeAOT, unit", "goal"], [
             ["start-up to connected accepted, median", Ms(jit, f => f.Median), Ms(native, f => f.Median), Ms(deployed, f => f.Median), "NativeAOT ≤ " + BenchmarkReport.Milliseconds(AotStartGoalMilliseconds) + Verdict(native?.Median <= AotStartGoalMilliseconds, deployed?.Median <= AotStartGoalMilliseconds)],
@@ -81,9 +81,9 @@ internal static class FirmwareProcessBenchmark
         ]);
     }
 
-    private static async Task<ProcessFigures> MeasureAsync(string? executable, TimeSpan window, bool systemTrustStoreIsRootCa = false)
+    private static async Task<ProcessFigures> MeasureAsync(string? executable, TimeSpan window, bool unitEnvironment = false)
     {
-        await using var rig = await Rig.StartAsync(new RigOptions { FirmwareExecutable = executable, SystemTrustStoreIsRootCa = systemTrustStoreIsRootCa }).ConfigureAwait(false);
+        await using var rig = await Rig.StartAsync(new RigOptions { FirmwareExecutable = executable, UnitEnvironment = unitEnvironment }).ConfigureAwait(false);
         await using var watcher = await ConnectedWatcher.ConnectAsync(rig.PlainPort, rig.Options.Thing).ConfigureAwait(false);
         await StartUntilConnectedAsync(rig, watcher).ConfigureAwait(false);
         await StopAsync(rig).ConfigureAwait(false);
@@ -143,9 +143,6 @@ internal static class FirmwareProcessBenchmark
             throw new InvalidOperationException("The firmware exited with " + exit + " on SIGTERM; figures from it would mean nothing.\n" + rig.Describe());
         }
     }
-
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
     /// <summary>utime + stime: fields 14 and 15 of /proc/PID/stat, counted after the parenthesised command name.</summary>
     private static long CpuTicks(int pid)

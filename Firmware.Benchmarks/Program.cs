@@ -21,6 +21,9 @@ switch (name)
     case "process":
         await FirmwareProcessBenchmark.RunAsync(report, quick: args.Contains("--quick")).ConfigureAwait(false);
         break;
+    case "footprint":
+        await FootprintBenchmark.RunAsync(report, args[1..]).ConfigureAwait(false);
+        break;
     case "publish":
         PiPublishBenchmark.Run(report);
         break;
@@ -29,6 +32,7 @@ switch (name)
         Bme280ReadBenchmark.Run(report);
         await ActuationLatencyBenchmark.RunAsync(report, 1_000).ConfigureAwait(false);
         await FirmwareProcessBenchmark.RunAsync(report, quick: false).ConfigureAwait(false);
+        await FootprintBenchmark.RunAsync(report, []).ConfigureAwait(false);
         await FleetBenchmark.RunAsync(report, []).ConfigureAwait(false);
         await ReconnectStormBenchmark.RunAsync(report, []).ConfigureAwait(false);
         PiPublishBenchmark.Run(report);
@@ -39,6 +43,7 @@ switch (name)
         Console.Error.WriteLine("            bme280 (driver time per forced-mode read against the simulator)");
         Console.Error.WriteLine("            actuation [iterations] (desired -> relay -> reported accepted, 1,000 by default)");
         Console.Error.WriteLine("            process [--quick] (the firmware process, JIT and NativeAOT: start-up, memory, idle CPU)");
+        Console.Error.WriteLine("            footprint [--quick] [--idle-minutes 5] [--firmware PATH] (NativeAOT firmware, unit environment, beside a C libmosquitto floor responder: idle CPU and system calls, memory over 10,000 commands and idle, CPU per command, actuation latency)");
         Console.Error.WriteLine("            publish (the Raspberry Pi builds for linux-arm64: sizes, warnings)");
         Console.Error.WriteLine("            fleet [--sizes 100,1000,5000] [--connect-rate 100] [--seconds 15] (N devices over TLS against LocalIotCore: connect time, memory per device, shadow updates/s, actuation latency)");
         Console.Error.WriteLine("            storm [--devices 1000] [--connect-rate 100] (LocalIotCore killed and restarted: connect attempts per second, full jitter vs none)");

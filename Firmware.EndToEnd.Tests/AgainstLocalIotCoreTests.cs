@@ -36,7 +36,7 @@ public sealed class AgainstLocalIotCoreTests
     [TestMethod]
     public async Task LocalIotCore_restart_keeps_shadows_and_pending_checks_and_the_firmware_catches_up()
     {
-        await using var rig = await Rig.StartAsync();
+        await using var rig = await Rig.StartAsync(new RigOptions { GraceSeconds = Scenarios.RestartGraceSeconds });
         await Scenarios.CloudRestartKeepsStateAndFirmwareCatchesUp(rig);
     }
 

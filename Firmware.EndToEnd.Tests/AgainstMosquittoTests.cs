@@ -39,7 +39,7 @@ public sealed class AgainstMosquittoTests
     [TestMethod]
     public async Task Broker_and_LocalIotCore_restart_keep_shadows_and_pending_checks_and_the_firmware_catches_up()
     {
-        await using var rig = await Rig.StartAsync(Mosquitto);
+        await using var rig = await Rig.StartAsync(new RigOptions { Broker = BrokerKind.Mosquitto, GraceSeconds = Scenarios.RestartGraceSeconds });
         await Scenarios.CloudRestartKeepsStateAndFirmwareCatchesUp(rig);
     }
 

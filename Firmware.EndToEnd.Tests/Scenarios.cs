@@ -109,6 +109,12 @@ internal static class Scenarios
         return tally;
     }
 
+    /// <summary>
+    /// The notifier's grace in the restart scenarios: the check made before the kill must still be
+    /// pending once LocalIotCore is back, however long a busy machine takes to kill and start it.
+    /// </summary>
+    public const double RestartGraceSeconds = 30;
+
     /// <summary>4. LocalIotCore killed and restarted on its data directory: shadow and pending checks survive; the firmware reconnects and applies what changed meanwhile.</summary>
     public static async Task CloudRestartKeepsStateAndFirmwareCatchesUp(Rig rig)
     {

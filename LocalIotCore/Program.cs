@@ -8,6 +8,11 @@ if (args.Length > 0 && args[0] == "mint-device-cert")
     return CertificateCommands.MintDeviceCertificate(args[1..], Console.Out);
 }
 
+if (args.Length > 0 && args[0] == "mint-app-cert")
+{
+    return CertificateCommands.MintApplicationCertificate(args[1..], Console.Out);
+}
+
 // Stand-alone, the HTTP API is also served over HTTPS (AWS's clients speak https to the data plane).
 var options = new LocalIotCoreOptions { HttpsPort = LocalIotCoreOptions.DefaultHttpsPort };
 for (var i = 0; i < args.Length; i++)
@@ -67,13 +72,26 @@ using var loggers = LoggerFactory.Create(logging => logging.AddSimpleConsole(o =
     o.UseUtcTimestamp = true;
     o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
 }).AddFilter("Microsoft", LogLevel.Warning));
-await using var server = await LocalIotCoreServer.StartAsync(options, loggers);
+LocalIotCoreServer started;
+try
+{
+    started = await LocalIotCoreServer.StartAsync(options, loggers);
+}
+catch (InvalidDataException ex)
+{
+    // A file in the data directory LocalIotCore cannot use (e.g. a rule whose SQL does not parse): say which and where.
+    Console.Error.WriteLine("LocalIotCore cannot start: " + ex.Message);
+    return 2;
+}
+
+await using var server = started;
 Console.WriteLine("LocalIotCore — a local stand-in for AWS IoT Core");
 Console.WriteLine(options.ExternalBroker is null
     ? "  MQTT (mutual TLS): mqtts://" + server.Host + ":" + server.MqttPort + (server.PlainApplicationPort is int plain ? "   plain (applications, loopback): 127.0.0.1:" + plain : "")
     : "  MQTT: served through the external broker at " + options.ExternalBroker);
 Console.WriteLine("  Dashboard:         " + server.DashboardUrl);
 Console.WriteLine("  HTTP API:          http://" + server.Host + ":" + server.HttpPort + "  (GET /api/things, GET|POST|DELETE /things/<thing>/shadow)");
+Console.WriteLine("  AWS IoT control:   aws iot list-things --endpoint-url http://" + server.Host + ":" + server.HttpPort + "  (any credentials)");
 if (server.HttpsPort is int httpsPort)
 {
     Console.WriteLine("  HTTPS API:         https://" + server.Host + ":" + httpsPort + "  (the same API over TLS; trust the root CA below, e.g. aws --endpoint-url https://localhost:" + httpsPort + " --ca-bundle <root CA>)");
@@ -107,4 +125,5 @@ static string Usage() => """
                         [--grace-seconds 300] [--webhook URL] [--external-broker HOST:PORT]
                         [--bind ADDRESS]   (TLS MQTT and HTTP on ADDRESS instead of loopback; the plain port stays on loopback)
            LocalIotCore mint-device-cert <thing> [--out DIR] [--data-dir DIR]
+           LocalIotCore mint-app-cert <name> [--out DIR] [--data-dir DIR]   (an application: any client id, every topic)
     """;

@@ -306,6 +306,13 @@ public sealed class Esp32SettingsFileTests
         Assert.DoesNotContain("\n", error);
     }
 
+    [TestMethod]
+    public void The_ESP32_reports_desired_s3_as_not_supported_until_it_has_a_downloader()
+    {
+        var agent = new Esp32Settings { ThingName = "pump-1" }.ToAgentSettings("1.2.3");
+        Assert.AreEqual("not supported on this device", DeviceFirmware.Tests.Core.Files.S3ObjectSyncTests.StatusForAValidDesiredS3(agent));
+    }
+
     private static Esp32Settings Accepted(string text)
     {
         var settings = Esp32SettingsFile.Parse(Encoding.UTF8.GetBytes(text), out var error);

@@ -146,6 +146,14 @@ public sealed class FirmwareConfigurationTests
     }
 
     [TestMethod]
+    public void The_Pi_reports_desired_s3_as_not_supported_until_it_has_a_downloader()
+    {
+        var configuration = Bind(("Device:ThingName", "pump-1"), ("Mqtt:Endpoint", "localhost"), ("Mqtt:UseTls", "false"));
+        var status = DeviceFirmware.Tests.Core.Files.S3ObjectSyncTests.StatusForAValidDesiredS3(configuration.ToAgentSettings("1.0.0"));
+        Assert.AreEqual("not supported on this device", status);
+    }
+
+    [TestMethod]
     public async Task The_program_refuses_to_start_with_the_list_of_problems_and_exit_code_2()
     {
         using var console = new StringWriter();

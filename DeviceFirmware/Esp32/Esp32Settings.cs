@@ -93,6 +93,9 @@ internal sealed class Esp32Settings
             StableConnection = Seconds(ReconnectStableSeconds),
             PowerOnState = PowerOnState,
             MinimumSwitchInterval = Seconds(MinimumSwitchIntervalSeconds),
+            // No S3 downloader on the ESP32 (docs/esp32.md): desired.s3 is reported as
+            // "not supported on this device" and nothing is fetched.
+            CanFetchS3Objects = false,
         };
 
     private static TimeSpan Seconds(int seconds) => TimeSpan.FromTicks(seconds * TimeSpan.TicksPerSecond);

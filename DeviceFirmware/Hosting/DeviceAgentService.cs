@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
+using DeviceFirmware.Cloud;
 using DeviceFirmware.Core.Agent;
 using DeviceFirmware.Core.Sensors;
 using DeviceFirmware.Hardware;
@@ -32,6 +33,7 @@ public sealed class DeviceAgentService : BackgroundService
     private readonly IEnvironmentSensor _sensor;
     private readonly ITelemetryQueue _telemetry;
     private readonly IRelayStateStore? _relayState;
+    private readonly IS3Fetcher? _s3;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly ILogger _agentLog;
@@ -53,7 +55,8 @@ public sealed class DeviceAgentService : BackgroundService
         ITelemetryQueue telemetry,
         IRelayStateStore? relayState,
         TimeProvider time,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory,
+        IS3Fetcher? s3 = null)
     {
         _agent = agent ?? throw new ArgumentNullException(nameof(agent));
         _mqtt = mqtt ?? throw new ArgumentNullException(nameof(mqtt));
@@ -61,6 +64,7 @@ public sealed class DeviceAgentService : BackgroundService
         _sensor = sensor ?? throw new ArgumentNullException(nameof(sensor));
         _telemetry = telemetry ?? throw new ArgumentNullException(nameof(telemetry));
         _relayState = relayState;
+        _s3 = s3;
         _time = time ?? throw new ArgumentNullException(nameof(time));
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _log = loggerFactory.CreateLogger("DeviceFirmware.Host");
@@ -84,7 +88,7 @@ public sealed class DeviceAgentService : BackgroundService
                 false => SavedRelayState.Off,
                 null => SavedRelayState.None,
             };
-            Post(new AgentStarted(saved, _telemetry.LastSequence, _sensor.Model));
+            Post(new AgentStarted(saved, _telemetry.LastSequence, _sensor.Model, _s3?.LoadRecord()));
             await RunLoopAsync().ConfigureAwait(false);
         }
         finally
@@ -243,6 +247,12 @@ public sealed class DeviceAgentService : BackgroundService
                     slot.Timer.Dispose();
                 }
 
+                break;
+            case FetchS3Object fetch when _s3 is not null:
+                _s3.Start(fetch, Post);
+                break;
+            case CancelS3Fetch cancel:
+                _s3?.Cancel(cancel.FetchId);
                 break;
             case Log log:
                 _agentLog.Log(ToLogLevel(log.Level), "{Message}", log.Message);

@@ -27,6 +27,8 @@ public sealed class FirmwareConfiguration
 
     public EmbeddedLocalIotCoreOptions LocalIotCore { get; } = new();
 
+    public Cloud.S3Options S3 { get; } = new();
+
     /// <summary>
     /// No Mqtt:Endpoint, and this build embeds LocalIotCore: the firmware starts LocalIotCore in its
     /// own process, and the Mqtt endpoint and certificate paths are filled in once it runs.
@@ -51,6 +53,7 @@ public sealed class FirmwareConfiguration
         configuration.GetSection(ReconnectOptions.Section).Bind(result.Reconnect);
         configuration.GetSection(Bme280Options.Section).Bind(result.Sensor);
         configuration.GetSection(EmbeddedLocalIotCoreOptions.Section).Bind(result.LocalIotCore);
+        configuration.GetSection(Cloud.S3Options.Section).Bind(result.S3);
         result.IsLocalMode = localIotCoreEmbedded && string.IsNullOrWhiteSpace(result.Mqtt.Endpoint);
         if (result.IsLocalMode && string.IsNullOrWhiteSpace(result.Device.ThingName))
         {
@@ -89,6 +92,7 @@ public sealed class FirmwareConfiguration
         errors.AddRange(Telemetry.Validate());
         errors.AddRange(Reconnect.Validate());
         errors.AddRange(Sensor.Validate());
+        errors.AddRange(S3.Validate());
         return errors;
     }
 
@@ -107,5 +111,7 @@ public sealed class FirmwareConfiguration
         // Empty = never, which the core spells TimeSpan.Zero (validation keeps set values above 0).
         OfflineFailSafe = Relay.OfflineFailSafeMinutes is double offline ? TimeSpan.FromMinutes(offline) : TimeSpan.Zero,
         MaximumOnTime = Relay.MaximumOnMinutes is double maximum ? TimeSpan.FromMinutes(maximum) : TimeSpan.Zero,
+        // Without a credentials provider to ask, desired.s3 is reported as "not supported on this device".
+        CanFetchS3Objects = S3.IsConfigured,
     };
 }

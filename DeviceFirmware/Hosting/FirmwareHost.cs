@@ -126,7 +126,8 @@ public static class FirmwareHost
                 ? new RelayStateFile(configuration.RelayStatePath, sp.GetRequiredService<ILogger<RelayStateFile>>())
                 : null,
             time,
-            sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<ILoggerFactory>(),
+            Cloud.S3Fetching.Create(configuration.S3, configuration.Mqtt, configuration.Device.DataDirectory, configuration.Device.ThingName, time, sp.GetRequiredService<ILoggerFactory>())));
 
         using var host = builder.Build();
         // The relay pin goes to its safe (off) level before anything else happens.

@@ -303,20 +303,28 @@ public sealed class MqttNetConnection : IMqttConnection
     private (X509Certificate2 RootCa, X509Certificate2 Device) LoadCertificates()
     {
         WarnIfKeyIsReadableByOthers(_options.PrivateKeyPath);
+        return LoadCertificates(_options, _time.GetUtcNow());
+    }
+
+    /// <summary>The root CA and the device certificate with its key, checked (also for the device's HTTPS calls).</summary>
+    /// <exception cref="MqttConnectException">A file cannot be read, or the certificate cannot be used; the message says why.</exception>
+    internal static (X509Certificate2 RootCa, X509Certificate2 Device) LoadCertificates(MqttConnectionOptions options, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(options);
         X509Certificate2 rootCa;
         try
         {
-            rootCa = X509Certificate2.CreateFromPem(File.ReadAllText(_options.RootCaPath));
+            rootCa = X509Certificate2.CreateFromPem(File.ReadAllText(options.RootCaPath));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
         {
-            throw new MqttConnectException("The root CA file '" + _options.RootCaPath + "' cannot be read: " + ex.Message + ". See certs/README.md.", ex);
+            throw new MqttConnectException("The root CA file '" + options.RootCaPath + "' cannot be read: " + ex.Message + ". See certs/README.md.", ex);
         }
 
         X509Certificate2 device;
         try
         {
-            using var pem = X509Certificate2.CreateFromPemFile(_options.CertificatePath, _options.PrivateKeyPath);
+            using var pem = X509Certificate2.CreateFromPemFile(options.CertificatePath, options.PrivateKeyPath);
             // SslStream wants a key it can hand to the TLS stack; a PKCS#12 round trip gives it one on every platform.
             // The blob lives only in memory, so it is "protected" with one PBKDF iteration: the default
             // (2,000 iterations, each way) cost about 11 ms of CPU per connect, which a fleet's or a storm's
@@ -325,7 +333,7 @@ public sealed class MqttNetConnection : IMqttConnection
         }
         catch (Exception ex) when (ex is CryptographicException or ArgumentException)
         {
-            throw new MqttConnectException("The device certificate '" + _options.CertificatePath + "' and private key '" + _options.PrivateKeyPath +
+            throw new MqttConnectException("The device certificate '" + options.CertificatePath + "' and private key '" + options.PrivateKeyPath +
                 "' cannot be used together: " + ex.Message + ". Is the key the one created with this certificate? See certs/README.md.", ex);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -333,7 +341,7 @@ public sealed class MqttNetConnection : IMqttConnection
             throw new MqttConnectException("The device certificate or key cannot be read: " + ex.Message + ". See certs/README.md.", ex);
         }
 
-        if (TlsDiagnosis.CheckDeviceCertificate(device, _time.GetUtcNow()) is string problem)
+        if (TlsDiagnosis.CheckDeviceCertificate(device, now) is string problem)
         {
             throw new MqttConnectException(problem);
         }

@@ -9,7 +9,13 @@ internal static partial class ProcessFigures
     private const int ResourceOpenFiles = 7; // RLIMIT_NOFILE on Linux
 
     /// <summary>VmRSS of a process in bytes (this one by default), or 0 where /proc is missing.</summary>
-    public static long ResidentBytes(int? pid = null)
+    public static long ResidentBytes(int? pid = null) => StatusBytes("VmRSS:", pid);
+
+    /// <summary>VmHWM (the peak of VmRSS) of a process in bytes, or 0 where /proc is missing.</summary>
+    public static long PeakResidentBytes(int? pid = null) => StatusBytes("VmHWM:", pid);
+
+    /// <summary>A "Key:   1234 kB" line of /proc/PID/status in bytes, or 0 where /proc (or the line) is missing.</summary>
+    public static long StatusBytes(string key, int? pid = null)
     {
         var status = "/proc/" + (pid?.ToString(CultureInfo.InvariantCulture) ?? "self") + "/status";
         if (!File.Exists(status))
@@ -19,9 +25,9 @@ internal static partial class ProcessFigures
 
         foreach (var line in File.ReadLines(status))
         {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            if (line.StartsWith(key, StringComparison.Ordinal))
             {
-                return long.Parse(line.AsSpan(6).Trim().ToString().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+                return long.Parse(line.AsSpan(key.Length).Trim().ToString().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
             }
         }
 
@@ -43,6 +49,10 @@ internal static partial class ProcessFigures
         var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
         return TimeSpan.FromSeconds(ticks / 100.0);
     }
+
+    /// <summary>The load average over 1, 5 and 15 minutes, as /proc/loadavg has it.</summary>
+    public static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
     /// <summary>A full, compacting collection that also returns free memory to the OS, so RSS before and after compare.</summary>
     public static long CollectAndMeasureManaged()

@@ -42,11 +42,12 @@ public sealed class RigOptions
     public string? FirmwareExecutable { get; init; }
 
     /// <summary>
-    /// Start the firmware as deploy/devicefirmware.service does: SSL_CERT_FILE = the root CA and
-    /// SSL_CERT_DIR = an empty folder, so that .NET's X509Chain (which loads the system store for every
-    /// chain it builds on Linux, whatever the trust mode) reads one certificate instead of /etc/ssl/certs.
+    /// Start the firmware with the environment of deploy/devicefirmware.service (<see cref="DeployedUnit"/>):
+    /// its GC settings, and SSL_CERT_FILE = the root CA and SSL_CERT_DIR = an empty folder, so that .NET's
+    /// X509Chain (which loads the system store for every chain it builds on Linux, whatever the trust
+    /// mode) reads one certificate instead of /etc/ssl/certs.
     /// </summary>
-    public bool SystemTrustStoreIsRootCa { get; init; }
+    public bool UnitEnvironment { get; init; }
 }
 
 /// <summary>
@@ -239,14 +240,14 @@ public sealed class Rig : IAsyncDisposable
 
     private Dictionary<string, string>? FirmwareEnvironment()
     {
-        if (!Options.SystemTrustStoreIsRootCa)
+        if (!Options.UnitEnvironment)
         {
             return null;
         }
 
         var empty = Path.Combine(Folder, "no-system-certificates");
         Directory.CreateDirectory(empty);
-        return new Dictionary<string, string>(StringComparer.Ordinal) { ["SSL_CERT_FILE"] = RootCaPath, ["SSL_CERT_DIR"] = empty };
+        return DeployedUnit.ForRig(RootCaPath, empty);
     }
 
     /// <summary>kill -9 the firmware: no clean shutdown, the OS resets its connection.</summary>

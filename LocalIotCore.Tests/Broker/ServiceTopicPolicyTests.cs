@@ -42,7 +42,7 @@ public sealed class ServiceTopicPolicyTests
         await using var publisher = who switch
         {
             "device" => await TestClient.DeviceAsync(Server.Authority, Server.MqttPort, "pump-1"),
-            "app certificate" => await TestClient.DeviceAsync(Server.Authority, Server.MqttPort, "app", clientId: "dashboard-1"),
+            "app certificate" => await TestClient.DeviceAsync(Server.Authority, Server.MqttPort, "app", clientId: "dashboard-1", register: c => Server.Registry.RegisterApplication(c)),
             _ => await TestClient.ApplicationAsync(Server.PlainApplicationPort!.Value),
         };
         try

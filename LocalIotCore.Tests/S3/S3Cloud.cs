@@ -77,6 +77,8 @@ internal sealed class S3Cloud : IAsyncDisposable
         if (deviceThing is not null)
         {
             using var minted = Server.Authority.IssueDeviceCertificate(deviceThing);
+            // Registered as mint-device-cert registers it: the credentials provider asks the registry.
+            Server.Registry.RegisterDevice(deviceThing, minted);
             // SslStream wants a key it can hand to the TLS stack; a PKCS#12 round trip gives it one.
             var certificate = X509CertificateLoader.LoadPkcs12(minted.Export(X509ContentType.Pkcs12), null);
             _owned.Add(certificate);

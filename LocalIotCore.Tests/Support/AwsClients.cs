@@ -4,55 +4,57 @@ namespace LocalIotCore.Tests.Support;
 
 /// <summary>
 /// AWS's own clients as a user runs them against LocalIotCore: Debian's python3 with python3-boto3 and
-/// Debian's AWS CLI v2 (what .ci/run installs), not another python3 or aws earlier on PATH. Any
-/// credentials do: LocalIotCore accepts SigV4 whatever the key.
+/// Debian's AWS CLI v2 (what .ci/run installs), not another python3 or aws earlier on PATH, with
+/// throw-away credentials (the SDKs always sign; LocalIotCore's IoT APIs accept any key).
 /// </summary>
 internal static class AwsClients
 {
-    private const string DebianPython = "/usr/bin/python3";
-    private const string DebianAwsCli = "/usr/bin/aws";
+    /// <summary>Debian's AWS CLI; the <c>aws</c> earlier on PATH may be another installation's shim.</summary>
+    public const string AwsCliPath = "/usr/bin/aws";
 
-    /// <summary>Fails in CI (which installs the clients) and is inconclusive elsewhere when boto3 is missing.</summary>
-    public static async Task RequireBoto3Async()
+    public static string Python => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+
+    /// <summary>Skips the test when the client is not installed, but fails it in CI, where it must be.</summary>
+    public static void RequireOrSkip(bool installed, string what)
     {
-        bool present;
-        try
-        {
-            present = (await RunPythonAsync("import boto3")).Exit == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            present = false; // no python3 at all
-        }
-
-        Require(present, "python3-boto3");
-    }
-
-    public static void RequireAwsCli() => Require(File.Exists(DebianAwsCli), "awscli");
-
-    public static Task<(int Exit, string Output, string Error)> RunPythonAsync(string script, params string[] arguments) =>
-        RunAsync(File.Exists(DebianPython) ? DebianPython : "python3", ["-c", script, .. arguments]);
-
-    /// <summary>Runs <c>aws ARGS</c> with JSON output and no pager.</summary>
-    public static Task<(int Exit, string Output, string Error)> RunAwsCliAsync(params string[] arguments) =>
-        RunAsync(DebianAwsCli, [.. arguments, "--output", "json", "--no-cli-pager"]);
-
-    private static void Require(bool present, string package)
-    {
-        if (present)
+        if (installed)
         {
             return;
         }
 
         if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI")))
         {
-            Assert.Fail(package + " is missing; .ci/run installs it");
+            Assert.Fail(what + " is missing; .ci/run installs it");
         }
 
-        Assert.Inconclusive(package + " is not installed");
+        Assert.Inconclusive(what + " is not installed");
     }
 
-    private static async Task<(int Exit, string Output, string Error)> RunAsync(string program, string[] arguments)
+    public static async Task RequireBoto3Async() => RequireOrSkip(await HasBoto3Async(), "python3-boto3");
+
+    public static void RequireAwsCli() => RequireOrSkip(File.Exists(AwsCliPath), "awscli");
+
+    public static async Task<bool> HasBoto3Async()
+    {
+        try
+        {
+            return (await RunAsync(Python, ["-c", "import boto3"])).Exit == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false; // no python3 at all
+        }
+    }
+
+    public static Task<(int Exit, string Output, string Error)> RunPythonAsync(string script, params string[] arguments) =>
+        RunAsync(Python, ["-c", script, .. arguments]);
+
+    /// <summary>Runs <c>aws ARGS</c> with JSON output and no pager.</summary>
+    public static Task<(int Exit, string Output, string Error)> RunAwsCliAsync(params string[] arguments) =>
+        RunAsync(AwsCliPath, [.. arguments, "--output", "json", "--no-cli-pager"]);
+
+    /// <summary>Runs a client to its end (a minute at most) and returns its exit code and output.</summary>
+    public static async Task<(int Exit, string Output, string Error)> RunAsync(string program, IEnumerable<string> arguments)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments)
@@ -60,12 +62,15 @@ internal static class AwsClients
             start.ArgumentList.Add(argument);
         }
 
-        start.Environment["AWS_ACCESS_KEY_ID"] = "x";
-        start.Environment["AWS_SECRET_ACCESS_KEY"] = "x";
-        start.Environment["AWS_DEFAULT_REGION"] = "us-east-1";
-        start.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
-        start.Environment["AWS_CONFIG_FILE"] = "/dev/null";
-        start.Environment["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null";
+        foreach (var (name, value) in new[]
+        {
+            ("AWS_ACCESS_KEY_ID", "x"), ("AWS_SECRET_ACCESS_KEY", "x"), ("AWS_DEFAULT_REGION", "us-east-1"),
+            ("AWS_EC2_METADATA_DISABLED", "true"), ("AWS_PAGER", ""), ("AWS_CONFIG_FILE", "/dev/null"), ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+        })
+        {
+            start.Environment[name] = value;
+        }
+
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

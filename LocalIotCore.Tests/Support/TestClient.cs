@@ -36,9 +36,11 @@ internal sealed class TestClient : IAsyncDisposable
 
     public const string ConnectedFalse = "{\"state\":{\"reported\":{\"connected\":false}}}";
 
-    public static async Task<TestClient> DeviceAsync(LocalCertificateAuthority authority, int port, string thing, string? clientId = null, string? willTopic = null, string? commonName = null, string willPayload = ConnectedFalse)
+    /// <param name="register">Called with the minted certificate before connecting (e.g. to register it as an application's); by default the broker provisions it just in time as the thing its CN names.</param>
+    public static async Task<TestClient> DeviceAsync(LocalCertificateAuthority authority, int port, string thing, string? clientId = null, string? willTopic = null, string? commonName = null, string willPayload = ConnectedFalse, Action<X509Certificate2>? register = null)
     {
         using var issued = authority.IssueDeviceCertificate(commonName ?? thing);
+        register?.Invoke(issued);
         var certificate = X509CertificateLoader.LoadPkcs12(issued.Export(X509ContentType.Pkcs12), null);
         var ca = X509CertificateLoader.LoadCertificate(authority.Certificate.RawData);
         var tls = new MqttClientTlsOptionsBuilder()
@@ -78,6 +80,19 @@ internal sealed class TestClient : IAsyncDisposable
     }
 
     public static Task<TestClient> ApplicationAsync(int port, params string[] topics) => ConnectApplicationAsync(port, null, null, topics);
+
+    /// <summary>An application on the plain port with its own client id and clean-session flag (MQTT 3.1.1).</summary>
+    public static async Task<TestClient> SessionAsync(int port, string clientId, bool cleanSession)
+    {
+        var client = new TestClient(new MqttClientFactory().CreateMqttClient());
+        var options = new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId(clientId).WithCleanSession(cleanSession)
+            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V311).Build();
+        client.SessionPresent = (await client.Client.ConnectAsync(options)).IsSessionPresent;
+        return client;
+    }
+
+    /// <summary>The CONNACK's session present flag (<see cref="SessionAsync"/>).</summary>
+    public bool SessionPresent { get; private set; }
 
     /// <summary>An application on the plain port with a Last Will.</summary>
     public static Task<TestClient> ApplicationWithWillAsync(int port, string willTopic, string willPayload) => ConnectApplicationAsync(port, willTopic, willPayload, []);

@@ -8,9 +8,9 @@ namespace LocalIotCore.Broker;
 /// <summary>
 /// One client's connection as MQTTnet's server reads and writes it: every byte read is shown to an
 /// <see cref="MqttFrameInspector"/> first, and a read that carries a refused byte fails instead of
-/// returning it, which ends the connection.
+/// returning it, which ends the connection. What it reads is noted in <paramref name="activity"/>.
 /// </summary>
-internal sealed class InspectedChannel(Stream stream, EndPoint? local, EndPoint? remote, X509Certificate2? clientCertificate, bool isSecure, MqttFrameInspector inspector, Action<MqttInputRefusedException> refused) : IMqttChannel
+internal sealed class InspectedChannel(Stream stream, EndPoint? local, EndPoint? remote, X509Certificate2? clientCertificate, bool isSecure, MqttFrameInspector inspector, Action<MqttInputRefusedException> refused, ConnectionActivity activity) : IMqttChannel
 {
     public X509Certificate2? ClientCertificate => clientCertificate;
 
@@ -31,12 +31,18 @@ internal sealed class InspectedChannel(Stream stream, EndPoint? local, EndPoint?
     public async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
     {
         var read = await stream.ReadAsync(buffer.AsMemory(offset, count), cancellationToken).ConfigureAwait(false);
+        if (read > 0)
+        {
+            activity.Received();
+        }
+
         try
         {
             inspector.Inspect(buffer.AsSpan(offset, read));
         }
         catch (MqttInputRefusedException ex)
         {
+            activity.InputRefused = true;
             refused(ex);
             throw;
         }

@@ -12,8 +12,11 @@ namespace LocalIotCore.Broker;
 /// refuses as malformed: MQTTnet's server closes such a connection but, without a logger of its own,
 /// says nothing.
 /// </summary>
-internal sealed class LoggedChannelAdapter(MqttChannelAdapter inner, string who, RefusalLog refusals) : IMqttChannelAdapter
+internal sealed class LoggedChannelAdapter(MqttChannelAdapter inner, string who, RefusalLog refusals, ConnectionActivity activity) : IMqttChannelAdapter
 {
+    /// <summary>What the client sent and when, for the broker's disconnect reason.</summary>
+    public ConnectionActivity Activity => activity;
+
     public long BytesReceived => inner.BytesReceived;
 
     public long BytesSent => inner.BytesSent;
@@ -36,10 +39,17 @@ internal sealed class LoggedChannelAdapter(MqttChannelAdapter inner, string who,
     {
         try
         {
-            return await inner.ReceivePacketAsync(cancellationToken).ConfigureAwait(false);
+            var packet = await inner.ReceivePacketAsync(cancellationToken).ConfigureAwait(false);
+            if (packet is MqttDisconnectPacket)
+            {
+                activity.DisconnectReceived = true;
+            }
+
+            return packet;
         }
         catch (MqttProtocolViolationException ex)
         {
+            activity.InputRefused = true;
             refusals.Refused(RefusalKind.MalformedPacket, who + " sent a malformed packet (" + ex.Message + "); connection closed");
             throw;
         }

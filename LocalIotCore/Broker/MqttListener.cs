@@ -250,8 +250,9 @@ internal sealed class MqttListener : IMqttServerAdapter
             }
 
             var formatter = new MqttPacketFormatterAdapter(new MqttBufferWriter(_options!.WriterBufferSize, _options.WriterBufferSizeMax));
-            var channel = new InspectedChannel(stream, local, remote, clientCertificate, isTls, inspector, refused => _refusals.Refused(refused.Kind, who + (isTls ? " (TLS port)" : " (plain port)") + ": " + refused.Message + "; connection closed"));
-            using var adapter = new LoggedChannelAdapter(new MqttChannelAdapter(channel, formatter, _logger), who, _refusals);
+            var activity = new ConnectionActivity(_time);
+            var channel = new InspectedChannel(stream, local, remote, clientCertificate, isTls, inspector, refused => _refusals.Refused(refused.Kind, who + (isTls ? " (TLS port)" : " (plain port)") + ": " + refused.Message + "; connection closed"), activity);
+            using var adapter = new LoggedChannelAdapter(new MqttChannelAdapter(channel, formatter, _logger), who, _refusals, activity);
             await handler(adapter).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException or MQTTnet.Exceptions.MqttCommunicationException)

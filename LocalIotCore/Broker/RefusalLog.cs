@@ -16,6 +16,7 @@ public enum RefusalKind
     PublishRefused,
     SubscribeRefused,
     ConnectRefused,
+    ReceiveRefused,
 }
 
 /// <summary>

@@ -1,21 +1,54 @@
+using LocalIotCore.Policies;
+
 namespace LocalIotCore.Broker;
 
-/// <summary>Who is connected: a device (its certificate's CN is its thing name) or an application.</summary>
-public sealed record Identity(string Name, bool IsApplication)
+/// <summary>
+/// Who is connected: a client on the plain loopback port (an application for local tools, which no
+/// policy limits), or a certificate's connection with the AWS IoT policies attached to that
+/// certificate.
+/// </summary>
+public sealed record Identity(string Name, bool IsApplication, ConnectionPolicies? Policies = null)
 {
-    public static Identity Device(string thingName) => new(thingName, false);
-
     public static Identity Application(string name) => new(name, true);
+
+    /// <summary>A connection that speaks for a registered thing (its client id names a thing attached to its certificate): kept in the connection table.</summary>
+    public bool IsThing => Policies?.Context.IsAttached == true;
+
+    public static Identity Certificate(string clientId, ConnectionPolicies policies) => new(clientId, false, policies);
+}
+
+/// <summary>The policies of one connection's certificate, parsed once, with the connection's policy variables.</summary>
+public sealed class ConnectionPolicies(PolicyEvaluator evaluator, string certificateId, IReadOnlyList<PolicyDocument> documents, PolicyContext context)
+{
+    public string CertificateId { get; } = certificateId;
+
+    public IReadOnlyList<PolicyDocument> Documents { get; } = documents;
+
+    public PolicyContext Context { get; } = context;
+
+    // Variables substituted and conditions decided once per connection; each request only matches strings.
+    private readonly ConnectionPolicy _bound = evaluator.Bind(documents, context);
+
+    public PolicyVerdict Connect() => _bound.AuthorizeConnect();
+
+    public PolicyVerdict Publish(string topic) => _bound.AuthorizePublish(topic);
+
+    public PolicyVerdict Subscribe(string filter) => _bound.AuthorizeSubscribe(filter);
+
+    public PolicyVerdict Receive(string topic) => _bound.AuthorizeReceive(topic);
+
+    /// <summary>For the refusal log: the verdict and the certificate it was made for.</summary>
+    public string Explain(PolicyVerdict verdict) => verdict + " (certificate " + CertificateId + ")";
 }
 
 /// <summary>
-/// The topic rules of AWS's recommended thing policy: a device publishes and subscribes only under
-/// its own <c>$aws/things/&lt;thing&gt;/shadow/</c> and <c>things/&lt;thing&gt;/</c>; applications may use every
-/// topic. Nobody but LocalIotCore itself publishes what only AWS's services publish: the shadow
-/// service's replies (<c>/accepted</c>, <c>/rejected</c>, <c>/update/delta</c>, <c>/update/documents</c>) and
-/// <c>$aws/events/...</c>. The same rule decides whether a client's Last Will may be sent: AWS
-/// authorizes a will as a publish on its topic (iot:Publish). Pure functions; the reason is returned
-/// for the log.
+/// What a connection may do, as AWS IoT Core decides it: the certificate's attached policies
+/// (<see cref="PolicyEvaluator"/>: iot:Publish, iot:Subscribe, iot:Receive; Deny wins, default deny),
+/// and, above any policy, nobody but LocalIotCore itself publishes what only AWS's services publish:
+/// the shadow service's replies (<c>/accepted</c>, <c>/rejected</c>, <c>/update/delta</c>,
+/// <c>/update/documents</c>) and <c>$aws/events/...</c>. The same rule decides whether a client's Last
+/// Will may be sent: AWS authorizes a will as a publish on its topic. Pure functions; the reason is
+/// returned for the log, null when allowed.
 /// </summary>
 public static class TopicPolicy
 {
@@ -25,7 +58,7 @@ public static class TopicPolicy
         ArgumentNullException.ThrowIfNull(topic);
         if (IsServiceOnly(topic))
         {
-            return (identity.IsApplication ? "application '" : "device '") + identity.Name + "' may not publish on '" + topic + "': only the service (LocalIotCore itself) publishes there";
+            return "'" + identity.Name + "' may not publish on '" + topic + "': only the service (LocalIotCore itself) publishes there";
         }
 
         if (identity.IsApplication)
@@ -38,19 +71,33 @@ public static class TopicPolicy
             return "a topic name may not contain wildcards";
         }
 
-        return IsOwn(identity.Name, topic) ? null : "device '" + identity.Name + "' may publish only to its own topics ($aws/things/" + identity.Name + "/shadow/... and things/" + identity.Name + "/...), not to '" + topic + "'";
+        return Deny(identity, policies => policies.Publish(topic));
     }
 
     public static string? DenySubscribe(Identity identity, string filter)
     {
         ArgumentNullException.ThrowIfNull(identity);
-        if (identity.IsApplication)
+        ArgumentNullException.ThrowIfNull(filter);
+        return identity.IsApplication ? null : Deny(identity, policies => policies.Subscribe(filter));
+    }
+
+    /// <summary>Whether a message on <paramref name="topic"/> may be delivered to the client (iot:Receive).</summary>
+    public static string? DenyReceive(Identity identity, string topic)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        ArgumentNullException.ThrowIfNull(topic);
+        return identity.IsApplication ? null : Deny(identity, policies => policies.Receive(topic));
+    }
+
+    private static string? Deny(Identity identity, Func<ConnectionPolicies, PolicyVerdict> authorize)
+    {
+        if (identity.Policies is not { } policies)
         {
-            return null;
+            return "'" + identity.Name + "' has no policy";
         }
 
-        // A wildcard may only narrow inside the device's own prefix ('$aws/things/+/...' would reach others).
-        return IsOwn(identity.Name, filter) ? null : "device '" + identity.Name + "' may subscribe only to its own topics, not to '" + filter + "'";
+        var verdict = authorize(policies);
+        return verdict.IsAllowed ? null : policies.Explain(verdict);
     }
 
     /// <summary>
@@ -82,8 +129,4 @@ public static class TopicPolicy
             _ => false,
         };
     }
-
-    private static bool IsOwn(string thing, string topic) =>
-        topic.StartsWith("$aws/things/" + thing + "/shadow/", StringComparison.Ordinal) ||
-        topic.StartsWith("things/" + thing + "/", StringComparison.Ordinal);
 }

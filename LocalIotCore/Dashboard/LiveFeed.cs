@@ -27,6 +27,8 @@ public sealed class LiveFeed(int maximumSubscribers = LiveFeed.DefaultMaximumSub
     public const string Telemetry = "telemetry";
     public const string Notification = "notification";
 
+    public const string Upload = "upload";
+
     /// <summary>Per open page by default; a page this far behind is not reading (a hung tab) and is cut off.</summary>
     public const int QueueLength = 1024;
 

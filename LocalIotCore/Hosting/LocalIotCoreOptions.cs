@@ -42,8 +42,19 @@ public sealed class LocalIotCoreOptions
     /// <summary>Plain (no TLS) loopback listener for application clients; null = off (explicit opt-in).</summary>
     public int? PlainApplicationPort { get; set; }
 
-    /// <summary>Certificate CNs treated as applications (may use every topic).</summary>
-    public IReadOnlyList<string> ApplicationNames { get; set; } = ["app"];
+    /// <summary>
+    /// A certificate the local CA signed that the registry does not know is registered at its first
+    /// connect: the thing named by its CN, the certificate ACTIVE and attached to it, the default device
+    /// policy attached (AWS's just-in-time provisioning with a registered CA and a template). False: such
+    /// a certificate is refused, as AWS refuses any unregistered certificate.
+    /// </summary>
+    public bool ProvisionUnregisteredCertificates { get; set; } = true;
+
+    /// <summary>How long a persistent session (clean session = 0) outlives its client's disconnect; AWS's default is 1 hour.</summary>
+    public TimeSpan PersistentSessionExpiry { get; set; } = Broker.IotBrokerOptions.DefaultPersistentSessionExpiry;
+
+    /// <summary>QoS 1 messages a persistent session stores while its client is away; newer ones are dropped.</summary>
+    public int PersistentSessionQueueLimit { get; set; } = Broker.IotBrokerOptions.DefaultPersistentSessionQueueLimit;
 
     public TimeSpan NotifierGrace { get; set; } = TimeSpan.FromMinutes(5);
 

@@ -3,11 +3,14 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography.X509Certificates;
 using LocalIotCore.Broker;
 using LocalIotCore.Certificates;
+using LocalIotCore.ControlPlane;
 using LocalIotCore.CredentialsProvider;
 using LocalIotCore.Dashboard;
 using LocalIotCore.Http;
 using LocalIotCore.Lifecycle;
 using LocalIotCore.Notifier;
+using LocalIotCore.Policies;
+using LocalIotCore.Registry;
 using LocalIotCore.Rules;
 using LocalIotCore.S3;
 using LocalIotCore.Shadows;
@@ -71,6 +74,9 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
 
     public ConnectionStateTable Connections { get; private set; } = null!;
 
+    /// <summary>The things, certificates and policies of the control plane (and what the broker asks at connect).</summary>
+    public IotRegistry Registry { get; private set; } = null!;
+
     public DisconnectNotifier Notifier { get; private set; } = null!;
 
     public TelemetryHistory Telemetry { get; private set; } = null!;
@@ -80,6 +86,9 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
 
     /// <summary>The IoT credentials provider (GET /role-aliases/{alias}/credentials over mutual TLS).</summary>
     public CredentialsProviderService CredentialsProvider { get; private set; } = null!;
+
+    /// <summary>The upload rule: an object put into a fan-out bucket goes into every thing's desired.s3.</summary>
+    public UploadFanOutRule UploadRule { get; private set; } = null!;
 
     /// <summary>What every open dashboard page hears.</summary>
     public LiveFeed Feed { get; }
@@ -112,15 +121,46 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Writes a device certificate (CN = thing) and key signed by the local CA, and the CA certificate.</summary>
+    /// <summary>
+    /// Writes a device certificate (CN = thing) and key signed by the local CA, and the CA certificate;
+    /// registers the thing and the certificate (ACTIVE, attached to it, with the default device policy).
+    /// </summary>
     public void MintDeviceCertificate(string thingName, string certificatePath, string keyPath, string? caPath = null)
     {
         using var device = Authority.IssueDeviceCertificate(thingName);
+        Registry.RegisterDevice(thingName, device);
         LocalCertificateAuthority.WritePem(device, certificatePath, keyPath);
         if (caPath is not null)
         {
             Authority.WriteCertificatePem(caPath);
         }
+    }
+
+    /// <summary>
+    /// Writes an application's certificate (CN = <paramref name="name"/>) and key signed by the local CA;
+    /// registers it ACTIVE with the application policy (every IoT action), so it may use any client id and topic.
+    /// </summary>
+    public void MintApplicationCertificate(string name, string certificatePath, string keyPath)
+    {
+        using var application = Authority.IssueDeviceCertificate(name);
+        Registry.RegisterApplication(application);
+        LocalCertificateAuthority.WritePem(application, certificatePath, keyPath);
+    }
+
+    /// <summary>
+    /// Just-in-time provisioning of a certificate signed by the local CA (the broker already checked the
+    /// chain): its CN is the thing, registered as mint-device-cert does. A certificate without a CN is not provisioned.
+    /// </summary>
+    private PrincipalInfo? ProvisionJustInTime(X509Certificate2 certificate)
+    {
+        var thing = certificate.GetNameInfo(X509NameType.SimpleName, false);
+        if (!ShadowLimits.IsValidName(thing, ShadowLimits.MaximumThingNameLength))
+        {
+            return null;
+        }
+
+        Registry.RegisterDevice(thing, certificate);
+        return Registry.Describe(certificate);
     }
 
     /// <summary>Publishes messages as the cloud (e.g. from tests).</summary>
@@ -129,6 +169,11 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (UploadRule is not null)
+        {
+            await UploadRule.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_http is not null)
         {
             Feed.CompleteAll();
@@ -163,6 +208,8 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         Shadows = new ShadowService(store, time);
         Connections = new ConnectionStateTable(Path.Combine(DataDirectory, "state.db"));
         _disposables.Add(Connections);
+        Registry = new IotRegistry(Path.Combine(DataDirectory, IotRegistry.FileName), time);
+        _disposables.Add(Registry);
         Func<Notification, Task>? webhook = null;
         if (Options.WebhookUrl is Uri url)
         {
@@ -188,13 +235,15 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
             }
         };
         Notifier.Notified += notification => Feed.Publish(LiveFeed.Notification, notification.ToJson());
-        // FALLBACK principal directory (CN = thing, always ACTIVE) until the thing registry is wired in.
-        CredentialsProvider = new CredentialsProviderService(DataDirectory, Options.CredentialsProvider, new CommonNamePrincipalDirectory(), time);
+        CredentialsProvider = new CredentialsProviderService(DataDirectory, Options.CredentialsProvider, Registry, time);
         _disposables.Add(CredentialsProvider);
         S3 = new S3Service(Path.Combine(DataDirectory, "s3"), Options.S3, CredentialsProvider.Issued, time, loggers);
         _disposables.Add(S3);
-        var rules = new RuleEngine(RulesConfiguration.LoadOrCreate(Path.Combine(DataDirectory, "rules.json")));
-        var router = new MessageRouter(Shadows, rules, Notifier, loggers.CreateLogger("LocalIotCore.Router"), Telemetry, Feed, time);
+        var rulesPath = Path.Combine(DataDirectory, "rules.json");
+        var rules = new RuleEngine(RulesConfiguration.LoadOrCreate(rulesPath));
+        var rulesClient = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        _disposables.Add(rulesClient);
+        var router = new MessageRouter(Shadows, rules, Notifier, loggers.CreateLogger("LocalIotCore.Router"), Telemetry, Feed, time, (url, body) => PostRuleAsync(rulesClient, url, body));
 
         // A device on the LAN (an ESP32) connects to the bind address: the certificate names it, as
         // an IP address and as a DNS name (older mbedTLS builds match the host only against DNS names).
@@ -217,9 +266,12 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         }
         else
         {
+            var retained = new RetainedMessageStore(Path.Combine(DataDirectory, "retained.db"));
+            _disposables.Add(retained);
             _broker = new IotBroker(
-                new IotBrokerOptions { BindAddress = Options.BindAddress, Limits = Options.MqttLimits, TlsPort = Options.MqttPort, PlainPort = Options.PlainApplicationPort, ApplicationNames = Options.ApplicationNames },
-                tlsCertificate, caCopy, router, Connections, time, loggers.CreateLogger("LocalIotCore.Broker"));
+                new IotBrokerOptions { BindAddress = Options.BindAddress, Limits = Options.MqttLimits, TlsPort = Options.MqttPort, PlainPort = Options.PlainApplicationPort, PersistentSessionExpiry = Options.PersistentSessionExpiry, PersistentSessionQueueLimit = Options.PersistentSessionQueueLimit },
+                tlsCertificate, caCopy, router, Connections, time, loggers.CreateLogger("LocalIotCore.Broker"),
+                Registry, new PolicyEvaluator(Registry.Region, Registry.AccountId), Options.ProvisionUnregisteredCertificates ? ProvisionJustInTime : null, retained);
             await _broker.StartAsync().ConfigureAwait(false);
             publish = _broker.PublishAsync;
         }
@@ -257,8 +309,25 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         _http = builder.Build();
         S3.Use(_http); // before the IoT routes: S3's requests are told apart by their signature
         CredentialsProvider.Map(_http);
-        HttpApi.Map(_http, router, publish, Connections, Notifier, time);
+        HttpApi.Map(_http, router, publish, Connections, Notifier, time, Registry);
+        // DescribeEndpoint: the address AWS's clients build https://<endpoint> from, so the TLS port when it is on.
+        ControlPlaneApi.Map(_http, Registry, Authority, () => Host + ":" + (HttpsPort ?? HttpPort));
+        if (_broker is not null)
+        {
+            PublishEndpoints.Map(_http, _broker);
+        }
+
+        UploadRule = new UploadFanOutRule(Options.S3.FanOutBuckets, Registry, Shadows, (id, body) => router.Execute(id, ShadowOperation.Update, body), publish, time, loggers.CreateLogger("LocalIotCore.UploadRule"));
+        foreach (var bucket in Options.S3.FanOutBuckets)
+        {
+            S3.Objects.CreateBucket(bucket);
+        }
+
+        S3.Objects.ObjectCreated += UploadRule.OnObjectCreated;
+        UploadRule.FannedOut += fanOut => Feed.Publish(LiveFeed.Upload, fanOut.ToJson());
+        _http.MapGet("/api/s3-uploads", (Microsoft.AspNetCore.Http.RequestDelegate)(context => HttpApi.WriteAsync(context, 200, UploadHistory())));
         DashboardEndpoints.Map(_http, Feed, Telemetry, Connections, time);
+        TopicRulesApi.Map(_http, new TopicRuleStore(rules, rulesPath, time), "arn:aws:iot:" + Registry.Region + ":" + Registry.AccountId + ":");
         await _http.StartAsync(cancellationToken).ConfigureAwait(false);
         var addresses = _http.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         foreach (var address in addresses)
@@ -299,6 +368,26 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         {
             kestrel.ListenLocalhost(port == 0 ? FreeTcpPort.Next() : port, Https);
         }
+    }
+
+    // A rule's http action: the SELECT result as a JSON POST, as AWS's HTTP action sends it.
+    private static async Task PostRuleAsync(HttpClient client, Uri url, byte[] body)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var response = await client.PostAsync(url, content).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
+    }
+
+    private System.Text.Json.Nodes.JsonObject UploadHistory()
+    {
+        var uploads = new System.Text.Json.Nodes.JsonArray();
+        foreach (var fanOut in UploadRule.History)
+        {
+            uploads.Add((System.Text.Json.Nodes.JsonNode)fanOut.ToJson());
+        }
+
+        return new System.Text.Json.Nodes.JsonObject { ["buckets"] = new System.Text.Json.Nodes.JsonArray([.. UploadRule.Buckets.Select(b => (System.Text.Json.Nodes.JsonNode)b)]), ["uploads"] = uploads };
     }
 
     private sealed class OwnerControlledLifetime : IHostLifetime

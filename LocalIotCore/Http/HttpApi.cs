@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using LocalIotCore.Broker;
 using LocalIotCore.Lifecycle;
 using LocalIotCore.Notifier;
+using LocalIotCore.Registry;
 using LocalIotCore.Shadows;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -14,13 +15,17 @@ namespace LocalIotCore.Http;
 /// LocalIotCore's HTTP API: the AWS IoT Data Plane shadow operations (same bodies and status codes as
 /// the MQTT path, and the same MQTT messages published), plus the local views /api/things,
 /// /api/notifications and the desired fan-out. Handlers read and write raw JSON (no reflection).
+/// The things of the local views are the registry's things and, as before there was a registry, every
+/// thing with a classic shadow; fan-out writes exactly those. A thing known only from a connection record
+/// (a device that connected with a certificate never registered) is listed with <c>registered: false</c>
+/// and skipped by fan-out, so a deleted shadow of a thing that is not registered is never recreated.
 /// </summary>
 public static class HttpApi
 {
     /// <summary>Fan-out retries a thing this many times on 409 (someone updated it meanwhile) or 500.</summary>
     public const int FanOutAttempts = 3;
 
-    public static void Map(IEndpointRouteBuilder app, MessageRouter router, Func<IReadOnlyList<ShadowMessage>, Task> publish, ConnectionStateTable? connections, DisconnectNotifier? notifier, TimeProvider? time = null)
+    public static void Map(IEndpointRouteBuilder app, MessageRouter router, Func<IReadOnlyList<ShadowMessage>, Task> publish, ConnectionStateTable? connections, DisconnectNotifier? notifier, TimeProvider? time = null, IotRegistry? registry = null)
     {
         ArgumentNullException.ThrowIfNull(app);
         var clock = time ?? TimeProvider.System;
@@ -32,7 +37,7 @@ public static class HttpApi
         // Anything else under the data plane's paths: AWS's typed errors, not an empty 404/405.
         app.Map("/things/{**rest}", (RequestDelegate)UnknownDataPlaneRouteAsync);
         app.Map("/api/things/shadow/{**rest}", (RequestDelegate)UnknownDataPlaneRouteAsync);
-        app.MapGet("/api/things", (RequestDelegate)(context => WriteAsync(context, 200, Things(router.Shadows, connections))));
+        app.MapGet("/api/things", (RequestDelegate)(context => WriteAsync(context, 200, Things(router.Shadows, connections, registry))));
         app.MapGet("/api/notifications", (RequestDelegate)(context =>
         {
             var list = new JsonArray();
@@ -43,7 +48,7 @@ public static class HttpApi
 
             return WriteAsync(context, 200, new JsonObject { ["notifications"] = list, ["pendingChecks"] = notifier?.PendingChecks ?? 0 });
         }));
-        app.MapPost("/api/fanout", (RequestDelegate)(context => FanOutAsync(context, router, publish, connections)));
+        app.MapPost("/api/fanout", (RequestDelegate)(context => FanOutAsync(context, router, publish, connections, registry)));
     }
 
     private static async Task ShadowAsync(HttpContext context, MessageRouter router, Func<IReadOnlyList<ShadowMessage>, Task> publish, ShadowOperation operation)
@@ -136,9 +141,29 @@ public static class HttpApi
         return AwsError.WriteAsync(context, 404, "No operation at " + path);
     }
 
-    private static JsonObject Things(IShadowService shadows, ConnectionStateTable? connections)
+    /// <summary>The things fan-out writes: the registered ones and those with a classic shadow.</summary>
+    private static SortedSet<string> ShadowedOrRegistered(IShadowService shadows, IotRegistry? registry)
+    {
+        var things = new SortedSet<string>(registry?.ThingNames() ?? [], StringComparer.Ordinal);
+        foreach (var id in shadows.List())
+        {
+            if (id.ShadowName is null)
+            {
+                things.Add(id.ThingName);
+            }
+        }
+
+        return things;
+    }
+
+    private static JsonObject Things(IShadowService shadows, ConnectionStateTable? connections, IotRegistry? registry)
     {
         var things = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
+        foreach (var name in registry?.ThingNames() ?? [])
+        {
+            things[name] = new JsonObject { ["thing"] = name, ["registered"] = true };
+        }
+
         foreach (var id in shadows.List())
         {
             if (id.ShadowName is not null)
@@ -150,7 +175,13 @@ public static class HttpApi
             if (shadow.StatusCode == 200)
             {
                 var document = JsonNode.Parse(shadow.Body)!.AsObject();
-                things[id.ThingName] = new JsonObject { ["thing"] = id.ThingName, ["shadow"] = document };
+                if (!things.TryGetValue(id.ThingName, out var entry))
+                {
+                    entry = new JsonObject { ["thing"] = id.ThingName, ["registered"] = false };
+                    things[id.ThingName] = entry;
+                }
+
+                entry["shadow"] = document;
             }
         }
 
@@ -158,7 +189,7 @@ public static class HttpApi
         {
             if (!things.TryGetValue(state.Thing, out var entry))
             {
-                entry = new JsonObject { ["thing"] = state.Thing };
+                entry = new JsonObject { ["thing"] = state.Thing, ["registered"] = false };
                 things[state.Thing] = entry;
             }
 
@@ -181,8 +212,11 @@ public static class HttpApi
         return new JsonObject { ["things"] = list };
     }
 
-    /// <summary>Writes <c>{"desired": {...}}</c> from the body into every known thing's classic shadow.</summary>
-    private static async Task FanOutAsync(HttpContext context, MessageRouter router, Func<IReadOnlyList<ShadowMessage>, Task> publish, ConnectionStateTable? connections)
+    /// <summary>
+    /// Writes <c>{"desired": {...}}</c> from the body into the classic shadow of every registered thing and
+    /// every thing that has one; a thing known only from a connection record is reported as skipped.
+    /// </summary>
+    private static async Task FanOutAsync(HttpContext context, MessageRouter router, Func<IReadOnlyList<ShadowMessage>, Task> publish, ConnectionStateTable? connections, IotRegistry? registry)
     {
         var body = await ReadBodyAsync(context).ConfigureAwait(false);
         JsonNode? request = null;
@@ -200,15 +234,14 @@ public static class HttpApi
             return;
         }
 
-        var things = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var id in router.Shadows.List())
-        {
-            things.Add(id.ThingName);
-        }
-
+        var things = ShadowedOrRegistered(router.Shadows, registry);
+        var skipped = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var state in connections?.All() ?? [])
         {
-            things.Add(state.Thing);
+            if (!things.Contains(state.Thing))
+            {
+                skipped.Add(state.Thing);
+            }
         }
 
         var update = Encoding.UTF8.GetBytes(new JsonObject { ["state"] = new JsonObject { ["desired"] = desired.DeepClone() } }.ToJsonString());
@@ -242,18 +275,23 @@ public static class HttpApi
             results.Add((JsonNode)result);
         }
 
+        foreach (var thing in skipped)
+        {
+            results.Add((JsonNode)new JsonObject { ["thing"] = thing, ["skipped"] = "not registered and has no classic shadow" });
+        }
+
         await WriteAsync(context, 200, new JsonObject { ["results"] = results }).ConfigureAwait(false);
     }
 
-    /// <returns>The body, or null when it is larger than the shadow service's request limit.</returns>
-    private static async Task<byte[]?> ReadBodyAsync(HttpContext context)
+    /// <returns>The body, or null when it is larger than <paramref name="limit"/> (by default the shadow service's request limit).</returns>
+    internal static async Task<byte[]?> ReadBodyAsync(HttpContext context, int limit = ShadowLimits.MaximumRequestBytes)
     {
         using var buffer = new MemoryStream();
         var chunk = new byte[8192];
         int read;
         while ((read = await context.Request.Body.ReadAsync(chunk).ConfigureAwait(false)) > 0)
         {
-            if (buffer.Length + read > ShadowLimits.MaximumRequestBytes)
+            if (buffer.Length + read > limit)
             {
                 return null;
             }

@@ -105,14 +105,24 @@ public sealed class DisconnectNotifier : IDisposable
         }
 
         var flagTimestamp = root?["current"]?["metadata"]?["reported"]?["connected"]?["timestamp"] is JsonValue ts && ts.TryGetValue<long>(out var t) ? t : 0;
+        OnDisconnected(id.ThingName, flagTimestamp);
+    }
+
+    /// <summary>
+    /// A thing's reported.connected went true -> false with this metadata timestamp (epoch seconds): the
+    /// rules' <c>localDisconnectNotifier</c> action, after its SQL checked the transition.
+    /// </summary>
+    public void OnDisconnected(string thing, long flagTimestamp)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(thing);
         var dueAt = _time.GetUtcNow().ToUnixTimeMilliseconds() + (long)_grace.TotalMilliseconds;
         lock (_gate)
         {
-            Schedule(id.ThingName, dueAt, flagTimestamp);
-            Persist(id.ThingName, dueAt, flagTimestamp);
+            Schedule(thing, dueAt, flagTimestamp);
+            Persist(thing, dueAt, flagTimestamp);
         }
 
-        _log.LogInformation("Thing {Thing} reported connected=false; checking again in {Grace} s before notifying.", id.ThingName, _grace.TotalSeconds);
+        _log.LogInformation("Thing {Thing} reported connected=false; checking again in {Grace} s before notifying.", thing, _grace.TotalSeconds);
     }
 
     public void Dispose()

@@ -9,6 +9,12 @@ public static class DefaultPolicies
     /// <summary>The name docs/aws-setup.md creates the policy under (<c>aws iot create-policy --policy-name</c>).</summary>
     public const string DevicePolicyName = "DeviceFirmwareThing";
 
+    /// <summary>The policy <c>mint-app-cert</c> attaches to an application's certificate.</summary>
+    public const string ApplicationPolicyName = "LocalIotCoreApplication";
+
+    /// <summary>Every IoT action on every resource: what a back-end service's own policy typically grants.</summary>
+    public const string ApplicationPolicy = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iot:*","Resource":"*"}]}""";
+
     /// <summary>The thing policy's document with AWS's <c>REGION</c> and <c>ACCOUNT</c> placeholders.</summary>
     public static string DevicePolicyTemplate { get; } = ReadResource("policies/default-device-policy.json");
 

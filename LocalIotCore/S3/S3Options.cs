@@ -16,6 +16,12 @@ public sealed class S3Options
 
     public string AdministratorSecretAccessKey { get; set; } = DefaultAdministratorSecretAccessKey;
 
+    /// <summary>The bucket the default upload rule watches (created at start).</summary>
+    public const string DefaultFanOutBucket = "device-files";
+
+    /// <summary>Buckets whose uploads are written into every thing's desired.s3 (an s3:ObjectCreated notification's rule); created at start.</summary>
+    public IReadOnlyList<string> FanOutBuckets { get; set; } = [DefaultFanOutBucket];
+
     /// <summary>A larger PutObject is refused with EntityTooLarge.</summary>
     public long MaximumObjectBytes { get; set; } = DefaultMaximumObjectBytes;
 }

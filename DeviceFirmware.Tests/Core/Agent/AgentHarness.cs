@@ -16,7 +16,7 @@ namespace DeviceFirmware.Tests.Core.Agent;
 /// </summary>
 internal sealed class AgentHarness
 {
-    private static readonly int TimerCount = (int)AgentTimer.MessageErrorReport + 1;
+    private static readonly int TimerCount = (int)AgentTimer.S3FetchRetry + 1;
 
     private readonly bool[] _pending = new bool[TimerCount];
     private readonly DateTime[] _due = new DateTime[TimerCount];

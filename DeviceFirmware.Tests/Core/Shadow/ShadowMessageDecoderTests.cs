@@ -30,6 +30,20 @@ public sealed class ShadowMessageDecoderTests
     }
 
     [TestMethod]
+    public void A_desired_object_keeps_its_members_one_level_deep()
+    {
+        var delta = (ShadowDeltaReceived)Decode(Topics.UpdateDelta, "{\"state\":{\"s3\":{\"url\":\"s3://b/k\",\"hash\":7,\"deep\":{\"x\":1}},\"MOTOR\":\"ON\"},\"version\":2}");
+        var members = delta.Desired[0].Members;
+        Assert.IsNotNull(members);
+        Assert.AreEqual(3, members!.Count);
+        Assert.IsTrue(members[0].IsText("s3://b/k"));
+        Assert.AreEqual(7L, members[1].Integer);
+        Assert.AreEqual("an object", members[2].Description);
+        Assert.IsNull(members[2].Members, "only one level is kept");
+        Assert.IsNull(delta.Desired[1].Members, "a string has no members");
+    }
+
+    [TestMethod]
     public void The_payload_range_is_honoured()
     {
         var inner = JsonTestText.Ascii("{\"state\":{\"MOTOR\":12345},\"version\":3}");

@@ -129,6 +129,55 @@ public sealed class Log : AgentAction
     public string Message { get; }
 }
 
+/// <summary>
+/// Download one S3 object and install it: GetObject <see cref="Key"/> from <see cref="Bucket"/>,
+/// stream it to a staging file while hashing, and only when its SHA-256 equals <see cref="Hash"/>
+/// move it into place (keeping the previous file on any failure). Answer with exactly one
+/// <see cref="S3FetchCompleted"/> carrying <see cref="FetchId"/>, and on success remember
+/// {<see cref="Url"/>, <see cref="Hash"/>} on disk for <see cref="AgentStarted.InstalledS3"/>.
+/// Only sent when <see cref="AgentSettings.CanFetchS3Objects"/> is true.
+/// </summary>
+public sealed class FetchS3Object : AgentAction
+{
+    public FetchS3Object(long fetchId, string url, string bucket, string key, string hash, int attempt)
+    {
+        FetchId = fetchId;
+        Url = url ?? throw new ArgumentNullException(nameof(url));
+        Bucket = bucket ?? throw new ArgumentNullException(nameof(bucket));
+        Key = key ?? throw new ArgumentNullException(nameof(key));
+        Hash = hash ?? throw new ArgumentNullException(nameof(hash));
+        Attempt = attempt;
+    }
+
+    /// <summary>Unique in this run; the result must carry it (a superseded fetch's result is ignored).</summary>
+    public long FetchId { get; }
+
+    /// <summary>The validated <c>s3://bucket/key</c> of desired.s3.</summary>
+    public string Url { get; }
+
+    /// <summary>A valid S3 bucket name.</summary>
+    public string Bucket { get; }
+
+    /// <summary>Not empty; no leading '/', no empty, "." or ".." segment, no '\' or control character:
+    /// safe to use as a relative file path.</summary>
+    public string Key { get; }
+
+    /// <summary>The expected SHA-256 of the content: 64 lowercase hexadecimal digits.</summary>
+    public string Hash { get; }
+
+    /// <summary>0 for the first attempt at this {url, hash}, then 1, 2, ... for retries.</summary>
+    public int Attempt { get; }
+}
+
+/// <summary>Stop the download <see cref="FetchId"/> (a newer desired.s3 supersedes it, or the agent is
+/// stopping) and keep the installed file. Its result, if it still comes, is ignored.</summary>
+public sealed class CancelS3Fetch : AgentAction
+{
+    public CancelS3Fetch(long fetchId) => FetchId = fetchId;
+
+    public long FetchId { get; }
+}
+
 /// <summary>The agent has finished shutting down; the host may exit.</summary>
 public sealed class AgentStopped : AgentAction
 {

@@ -25,10 +25,17 @@ public sealed class AgentStarted : AgentEvent
     /// <param name="lastTelemetrySequence">The highest telemetry seq ever enqueued (0 if none).</param>
     /// <param name="sensorModel">The sensor model for the shadow ("BME280", "simulated", ...).</param>
     public AgentStarted(SavedRelayState savedRelay, long lastTelemetrySequence, string sensorModel)
+        : this(savedRelay, lastTelemetrySequence, sensorModel, null)
+    {
+    }
+
+    /// <param name="installedS3">The host's record of the S3 object it installed last, or null when none.</param>
+    public AgentStarted(SavedRelayState savedRelay, long lastTelemetrySequence, string sensorModel, InstalledS3Object? installedS3)
     {
         SavedRelay = savedRelay;
         LastTelemetrySequence = lastTelemetrySequence;
         SensorModel = sensorModel ?? throw new ArgumentNullException(nameof(sensorModel));
+        InstalledS3 = installedS3;
     }
 
     public SavedRelayState SavedRelay { get; }
@@ -36,6 +43,68 @@ public sealed class AgentStarted : AgentEvent
     public long LastTelemetrySequence { get; }
 
     public string SensorModel { get; }
+
+    /// <summary>
+    /// What the host's record on disk says is installed (written after each
+    /// <see cref="S3FetchStatus.Installed"/>), or null. The record, not the shadow's reported.s3, is
+    /// trusted: a desired.s3 equal to it is not fetched again, and anything else is (the file may
+    /// be gone even when the shadow says installed).
+    /// </summary>
+    public InstalledS3Object? InstalledS3 { get; }
+}
+
+/// <summary>The S3 object a host installed, as it recorded it: the <see cref="FetchS3Object.Url"/>
+/// and <see cref="FetchS3Object.Hash"/> of the fetch, and when it completed (UTC).</summary>
+public sealed class InstalledS3Object
+{
+    public InstalledS3Object(string url, string hash, DateTime installedAt)
+    {
+        Url = url ?? throw new ArgumentNullException(nameof(url));
+        Hash = hash ?? throw new ArgumentNullException(nameof(hash));
+        InstalledAt = installedAt;
+    }
+
+    public string Url { get; }
+
+    public string Hash { get; }
+
+    /// <summary>UTC; reported as reported.s3.at.</summary>
+    public DateTime InstalledAt { get; }
+}
+
+/// <summary>How a <see cref="FetchS3Object"/> ended.</summary>
+public enum S3FetchStatus
+{
+    /// <summary>Downloaded, the SHA-256 matched, and the file is in place.</summary>
+    Installed,
+
+    /// <summary>Downloaded, but the content's SHA-256 is not the expected one; nothing installed.</summary>
+    HashMismatch,
+
+    /// <summary>Credentials, network, S3 or disk failed; nothing installed (retried with backoff).</summary>
+    DownloadFailed,
+
+    /// <summary>The object is larger than the host's configured limit; nothing installed.</summary>
+    TooLarge,
+}
+
+/// <summary>The answer to <see cref="FetchS3Object"/> <see cref="FetchId"/>.</summary>
+public sealed class S3FetchCompleted : AgentEvent
+{
+    public S3FetchCompleted(long fetchId, S3FetchStatus status, string detail)
+    {
+        FetchId = fetchId;
+        Status = status;
+        Detail = detail ?? "";
+    }
+
+    public long FetchId { get; }
+
+    public S3FetchStatus Status { get; }
+
+    /// <summary>For an operator, without secrets: why a download failed (reported as
+    /// "download failed: &lt;detail&gt;"), the hash found, the size; only logged for other statuses.</summary>
+    public string Detail { get; }
 }
 
 /// <summary>The connect attempt the agent asked for succeeded.</summary>
@@ -147,4 +216,5 @@ public enum AgentTimer
     SelfHeal,
     ShadowGetRetry,
     MessageErrorReport,
+    S3FetchRetry,
 }

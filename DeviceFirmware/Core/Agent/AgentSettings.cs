@@ -41,6 +41,12 @@ public sealed class AgentSettings
     public const int DefaultShadowGetTimeoutSeconds = 10;
     public const int DefaultMessageErrorReportIntervalSeconds = 5;
 
+    /// <summary>A failed S3 download is retried with full-jitter backoff from 5 s up to 5 min, at most
+    /// this many attempts in all per desired.s3.</summary>
+    public const int DefaultS3RetryMinimumSeconds = 5;
+    public const int DefaultS3RetryMaximumSeconds = 300;
+    public const int DefaultS3FetchAttempts = 6;
+
     public AgentSettings(string thingName)
     {
         if (thingName == null || thingName.Trim().Length == 0)
@@ -96,6 +102,21 @@ public sealed class AgentSettings
     /// <summary>At most one report of <c>reported.errors.message</c> per this interval, so a flood of
     /// bad messages cannot make the device flood the shadow (the latest reason wins).</summary>
     public TimeSpan MessageErrorReportInterval { get; init; } = Seconds(DefaultMessageErrorReportIntervalSeconds);
+
+    /// <summary>
+    /// Whether the host can download <c>desired.s3</c> (it answers <see cref="FetchS3Object"/> with
+    /// <see cref="S3FetchCompleted"/>). False, the default: a valid desired.s3 is reported as
+    /// "not supported on this device" and nothing is fetched.
+    /// </summary>
+    public bool CanFetchS3Objects { get; init; }
+
+    /// <summary>The first cap of the backoff between attempts to download one desired.s3.</summary>
+    public TimeSpan S3RetryMinimum { get; init; } = Seconds(DefaultS3RetryMinimumSeconds);
+
+    public TimeSpan S3RetryMaximum { get; init; } = Seconds(DefaultS3RetryMaximumSeconds);
+
+    /// <summary>Download attempts in all (the first included) for one desired.s3 that keeps failing.</summary>
+    public int S3FetchAttempts { get; init; } = DefaultS3FetchAttempts;
 
     public bool HasOfflineFailSafe => OfflineFailSafe > TimeSpan.Zero;
 

@@ -1,5 +1,6 @@
 using System;
 using DeviceFirmware.Core.Desired;
+using DeviceFirmware.Core.Files;
 using DeviceFirmware.Core.Link;
 using DeviceFirmware.Core.Relay;
 using DeviceFirmware.Core.Shadow;
@@ -16,7 +17,8 @@ namespace DeviceFirmware.Core.Agent;
 /// <see cref="ShadowSync"/> (subscribe, /get, versions, accepted/rejected, resync),
 /// <see cref="DesiredSettings"/> and <see cref="MessageErrorReport"/> (desired values and
 /// <c>reported.errors</c>), <see cref="RelayPolicy"/>, <see cref="TelemetrySequencer"/> and
-/// <see cref="ConnectedFlagHeal"/>; <see cref="ShadowMessageDecoder"/> is the JSON edge.
+/// <see cref="ConnectedFlagHeal"/>, <see cref="S3ObjectSync"/> (desired.s3: fetch, retry, report);
+/// <see cref="ShadowMessageDecoder"/> is the JSON edge.
 /// Not thread-safe: the host feeds it from one loop.
 /// </summary>
 public sealed class DeviceAgent
@@ -32,6 +34,7 @@ public sealed class DeviceAgent
     private readonly RelayPolicy _relay;
     private readonly TelemetrySequencer _telemetry;
     private readonly MessageErrorReport _messageError;
+    private readonly S3ObjectSync _s3;
     private readonly DesiredSettings _desired;
     private readonly ConnectedFlagHeal _heal;
     private readonly FullReport _fullReport;
@@ -50,9 +53,10 @@ public sealed class DeviceAgent
         _relay = new RelayPolicy(_out, settings, _link, _publisher, _sync);
         _telemetry = new TelemetrySequencer(_out, settings, _topics, _link, _publisher);
         _messageError = new MessageErrorReport(_out, _publisher, settings);
-        _desired = new DesiredSettings(_out, _topics, _link, _publisher, _relay, _telemetry, _messageError);
+        _s3 = new S3ObjectSync(_out, settings, random, _publisher, _sync);
+        _desired = new DesiredSettings(_out, _topics, _link, _publisher, _relay, _telemetry, _messageError, _s3);
         _heal = new ConnectedFlagHeal(_out, _publisher, settings);
-        _fullReport = new FullReport(settings, _relay, _telemetry, _desired, _messageError);
+        _fullReport = new FullReport(settings, _relay, _telemetry, _desired, _messageError, _s3);
         _shadow = new ShadowMessageHandler(_topics, _link, _publisher, _sync, _relay, _desired, _heal, _fullReport);
     }
 
@@ -141,6 +145,9 @@ public sealed class DeviceAgent
             case ShutdownRequested:
                 OnShutdownRequested(now);
                 break;
+            case S3FetchCompleted fetched:
+                _s3.OnFetchCompleted(fetched, now);
+                break;
             case ShadowMessageRefused refused:
                 if (refused.Detail != null)
                 {
@@ -206,6 +213,7 @@ public sealed class DeviceAgent
         _telemetry.Start(started.LastTelemetrySequence, started.SensorModel);
         _publisher.StartRun(_random);
         _relay.PowerOn(started.SavedRelay, now);
+        _s3.Start(started.InstalledS3);
         _out.Log(AgentLogLevel.Information, "Starting as thing '" + _settings.ThingName + "', power-on state " + AgentSettings.Name(_settings.PowerOnState) + ", telemetry every " + _telemetry.IntervalSeconds + " s.");
         _telemetry.ReadNow();
         _relay.StartOfflineFailSafe();
@@ -306,6 +314,7 @@ public sealed class DeviceAgent
         _relay.CancelTimers();
         _heal.CancelTimers();
         _sync.CancelTimers();
+        _s3.Stop();
         _out.CancelTimer(AgentTimer.MessageErrorReport);
         _messageError.ForgetScheduled();
     }
@@ -348,6 +357,9 @@ public sealed class DeviceAgent
                 break;
             case AgentTimer.ShadowGetRetry:
                 _sync.OnGetRetryTimer();
+                break;
+            case AgentTimer.S3FetchRetry:
+                _s3.OnRetryTimer();
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(timer), "Unknown timer.");

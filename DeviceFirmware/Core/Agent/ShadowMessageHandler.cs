@@ -79,7 +79,7 @@ public sealed class ShadowMessageHandler
         else
         {
             // No section: nothing differs, so no desired key is unknown or refused any more.
-            _desired.Apply(section, now, _topics.GetAccepted, true);
+            _desired.Apply(section, now, _topics.GetAccepted, true, document.Desired);
         }
 
         if (document.HasState)

@@ -1,5 +1,6 @@
 using System;
 using DeviceFirmware.Core.Agent;
+using DeviceFirmware.Core.Files;
 using DeviceFirmware.Core.Json;
 using DeviceFirmware.Core.Link;
 using DeviceFirmware.Core.Relay;
@@ -10,7 +11,7 @@ namespace DeviceFirmware.Core.Desired;
 
 /// <summary>
 /// Desired settings and their <c>reported.errors</c>: applies <c>MOTOR</c> (through the relay
-/// policy) and <c>telemetryIntervalSeconds</c>, refuses invalid values with a reason per key, lists
+/// policy) and <c>telemetryIntervalSeconds</c>, hands <c>s3</c> to <see cref="S3ObjectSync"/>, refuses invalid values with a reason per key, lists
 /// unknown keys (a bounded few, safe names only; the rest are counted in errors.message), and
 /// clears each reason once it no longer holds. Never actuates on an invalid value.
 /// </summary>
@@ -34,13 +35,14 @@ public sealed class DesiredSettings
     private readonly RelayPolicy _relay;
     private readonly TelemetrySequencer _telemetry;
     private readonly MessageErrorReport _messageError;
+    private readonly S3ObjectSync _s3;
     private readonly BoundedStringSet _loggedUnknownKeys = new BoundedStringSet(MaximumLoggedUnknownKeys);
 
     // Errors currently shown under reported.errors, by desired key (MOTOR, telemetryIntervalSeconds, unknown keys).
     private readonly ReportedErrors _errors = new ReportedErrors();
 
     public DesiredSettings(AgentOutput output, ShadowTopics topics, LinkSupervisor link, ShadowPublisher publisher, RelayPolicy relay,
-        TelemetrySequencer telemetry, MessageErrorReport messageError)
+        TelemetrySequencer telemetry, MessageErrorReport messageError, S3ObjectSync s3)
     {
         _out = output ?? throw new ArgumentNullException(nameof(output));
         _topics = topics ?? throw new ArgumentNullException(nameof(topics));
@@ -49,13 +51,19 @@ public sealed class DesiredSettings
         _relay = relay ?? throw new ArgumentNullException(nameof(relay));
         _telemetry = telemetry ?? throw new ArgumentNullException(nameof(telemetry));
         _messageError = messageError ?? throw new ArgumentNullException(nameof(messageError));
+        _s3 = s3 ?? throw new ArgumentNullException(nameof(s3));
     }
 
     /// <param name="desired">The desired keys to apply; null for none.</param>
     /// <param name="topic">Where they came from (for errors.message).</param>
     /// <param name="complete">True when <paramref name="desired"/> is every key that differs (a fetched
     /// document), so an unknown-key error for a key not in it is out of date.</param>
-    public void Apply(DesiredValues? desired, DateTime now, string topic, bool complete)
+    public void Apply(DesiredValues? desired, DateTime now, string topic, bool complete) => Apply(desired, now, topic, complete, null);
+
+    /// <param name="wholeDesired">For a fetched document (<paramref name="complete"/>): its whole desired
+    /// section (null when it has none). <c>s3</c> is decided from it rather than from the delta, whose
+    /// nested objects hold only the members that changed.</param>
+    public void Apply(DesiredValues? desired, DateTime now, string topic, bool complete, DesiredValues? wholeDesired)
     {
         var report = new ShadowReport();
         var unlisted = 0;
@@ -72,6 +80,13 @@ public sealed class DesiredSettings
                 {
                     ApplyTelemetryInterval(value, report);
                 }
+                else if (value.Name == ShadowKeys.S3)
+                {
+                    if (!complete)
+                    {
+                        _s3.OnDelta(value, now, report);
+                    }
+                }
                 else if (!ReportUnknownKey(value.Name, report))
                 {
                     unlisted++;
@@ -81,6 +96,7 @@ public sealed class DesiredSettings
 
         if (complete)
         {
+            _s3.OnDocument(wholeDesired, now, report);
             ClearUnknownKeyErrorsNotIn(desired, report);
         }
 
@@ -185,7 +201,7 @@ public sealed class DesiredSettings
     }
 
     private static bool IsKnownDesiredKey(string key) =>
-        key == ShadowKeys.Motor || key == ShadowKeys.TelemetryIntervalSeconds || key == ShadowKeys.ErrorMessage;
+        key == ShadowKeys.Motor || key == ShadowKeys.TelemetryIntervalSeconds || key == ShadowKeys.S3 || key == ShadowKeys.ErrorMessage;
 
     private void ApplyMotor(DesiredValue value, DateTime now, ShadowReport report)
     {

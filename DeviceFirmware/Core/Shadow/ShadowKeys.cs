@@ -28,5 +28,12 @@ public static class ShadowKeys
     public const string ErrorMessage = Message;
     public const string LastMotorChange = "lastMotorChange";
 
+    /// <summary>desired.s3 = {url, hash}: a file to fetch from S3; reported.s3 = {url, hash, status, at}.</summary>
+    public const string S3 = "s3";
+    public const string Url = "url";
+    public const string Hash = "hash";
+    public const string Status = "status";
+    public const string At = "at";
+
     public static string MotorText(bool on) => on ? On : Off;
 }

@@ -197,7 +197,10 @@ public sealed class ShadowMessageDecoder
         return new ShadowUpdateAccepted(ClientToken(root), hasVersion, hasVersion ? versionValue!.IntegerValue : -1, connectedFalse, desiredMotor);
     }
 
-    private static DesiredValues Values(JsonValue section, MessageBytes payload)
+    private static DesiredValues Values(JsonValue section, MessageBytes payload) => Values(section, payload, true);
+
+    /// <param name="withMembers">Keep the members of object values (for the top level of a section only).</param>
+    private static DesiredValues Values(JsonValue section, MessageBytes payload, bool withMembers)
     {
         if (section.Count == 0)
         {
@@ -214,7 +217,8 @@ public sealed class ShadowMessageDecoder
                 kind,
                 kind == JsonKind.String ? value.StringValue : null,
                 kind == JsonKind.Integer ? value.IntegerValue : 0,
-                Describe(value, payload));
+                Describe(value, payload),
+                withMembers && kind == JsonKind.Object ? Values(value, payload, false) : null);
         }
 
         return new DesiredValues(values);

@@ -23,6 +23,29 @@ public sealed class MotorChange
     public DateTime At { get; }
 }
 
+/// <summary>What the device did with desired.s3, reported as <c>reported.s3 = {url, hash, status, at}</c>.
+/// <see cref="Url"/> and <see cref="Hash"/> are desired's own text, so that the shadow's delta clears.</summary>
+public sealed class S3ObjectReport
+{
+    public S3ObjectReport(string url, string hash, string status, DateTime at)
+    {
+        Url = url ?? throw new ArgumentNullException(nameof(url));
+        Hash = hash ?? throw new ArgumentNullException(nameof(hash));
+        Status = status ?? throw new ArgumentNullException(nameof(status));
+        At = at;
+    }
+
+    public string Url { get; }
+
+    public string Hash { get; }
+
+    /// <summary>"installed", "hash mismatch", "download failed: ...", "too large" or "not supported on this device".</summary>
+    public string Status { get; }
+
+    /// <summary>UTC: when the status was reached.</summary>
+    public DateTime At { get; }
+}
+
 /// <summary>
 /// One shadow update the device sends: the <c>reported</c> keys that changed (and, rarely, a
 /// <c>desired</c> key the device resets). Unset members are left out of the document.
@@ -69,12 +92,14 @@ public sealed class ShadowReport
 
     public MotorChange? LastMotorChange { get; set; }
 
+    public S3ObjectReport? S3 { get; set; }
+
     /// <summary>A value the device writes into <c>desired.MOTOR</c> (after the maximum on-time).</summary>
     public string? DesiredMotor { get; set; }
 
     public bool IsEmpty =>
         !HasConnected && Motor == null && !HasTelemetryIntervalSeconds && FirmwareVersion == null && Hardware == null &&
-        SensorModel == null && SensorStatus == null && Errors.Count == 0 && LastMotorChange == null && DesiredMotor == null;
+        SensorModel == null && SensorStatus == null && Errors.Count == 0 && LastMotorChange == null && DesiredMotor == null && S3 == null;
 
     /// <summary>The update document, written with <paramref name="writer"/> (cleared first).</summary>
     public byte[] ToJson(string clientToken, JsonWriter writer)
@@ -124,6 +149,17 @@ public sealed class ShadowReport
             WriteString(writer, "state", ShadowKeys.MotorText(LastMotorChange.On));
             WriteString(writer, "reason", LastMotorChange.Reason);
             WriteString(writer, "at", Iso8601.Format(LastMotorChange.At));
+            writer.EndObject();
+        }
+
+        if (S3 != null)
+        {
+            writer.Name(ShadowKeys.S3);
+            writer.BeginObject();
+            WriteString(writer, ShadowKeys.Url, S3.Url);
+            WriteString(writer, ShadowKeys.Hash, S3.Hash);
+            WriteString(writer, ShadowKeys.Status, S3.Status);
+            WriteString(writer, ShadowKeys.At, Iso8601.Format(S3.At));
             writer.EndObject();
         }
 
