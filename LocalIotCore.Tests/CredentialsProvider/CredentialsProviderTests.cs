@@ -142,6 +142,25 @@ public sealed class CredentialsProviderTests
     }
 
     [TestMethod]
+    public async Task A_certificate_made_inactive_in_the_registry_buys_no_more_credentials()
+    {
+        var device = _cloud.Https("pump-3");
+        using (var before = await device.SendAsync(Request(CredentialsPath, "pump-3")))
+        {
+            Assert.AreEqual(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        foreach (var arn in _cloud.Server.Registry.ListThingPrincipals("pump-3").Items)
+        {
+            _cloud.Server.Registry.UpdateCertificate(arn[(arn.LastIndexOf('/') + 1)..], CertificateStatus.Inactive);
+        }
+
+        using var after = await device.SendAsync(Request(CredentialsPath, "pump-3"));
+        Assert.AreEqual(HttpStatusCode.Forbidden, after.StatusCode);
+        StringAssert.Contains(await after.Content.ReadAsStringAsync(), "not ACTIVE");
+    }
+
+    [TestMethod]
     public void An_inactive_certificate_or_one_attached_elsewhere_is_refused_as_the_registry_says()
     {
         var alias = new RoleAlias(CredentialsProviderOptions.DefaultRoleAlias, "arn:aws:iam::1:role/r", null);
