@@ -5,6 +5,7 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using LocalIotCore.CredentialsProvider;
+using LocalIotCore.Registry;
 using LocalIotCore.Tests.S3;
 
 namespace LocalIotCore.Tests.CredentialsProvider;
@@ -57,6 +58,12 @@ public sealed class CredentialsProviderTests
         var wrongSecret = _cloud.S3Client(new SessionAWSCredentials(accessKeyId, "wrong", credentials["sessionToken"]!.GetValue<string>()));
         var mismatch = await Assert.ThrowsAsync<AmazonS3Exception>(() => wrongSecret.GetObjectAsync("firmware", "pump.bin"));
         Assert.AreEqual("SignatureDoesNotMatch", mismatch.ErrorCode);
+
+        // A read policy set by the host narrows what the device may read.
+        _cloud.Server.S3.Endpoint.DeviceMayRead = (caller, bucket, key) => caller.ThingName == "pump-1" && key != "pump.bin";
+        var narrowed = await Assert.ThrowsAsync<AmazonS3Exception>(() => device.GetObjectAsync("firmware", "pump.bin"));
+        Assert.AreEqual("AccessDenied", narrowed.ErrorCode);
+        _cloud.Server.S3.Endpoint.DeviceMayRead = null;
 
         _cloud.Time.Advance(TimeSpan.FromSeconds(3600));
         var expired = await Assert.ThrowsAsync<AmazonS3Exception>(() => device.GetObjectAsync("firmware", "pump.bin"));
@@ -132,6 +139,38 @@ public sealed class CredentialsProviderTests
         Assert.AreEqual(TimeSpan.FromSeconds(900), table.Find("Short")!.CredentialDuration);
         Assert.IsNull(table.Find(CredentialsProviderOptions.DefaultRoleAlias));
         Assert.ThrowsExactly<FormatException>(() => RoleAliasTable.Parse("""{"roleAliases":[{"roleArn":"x"}]}"""));
+    }
+
+    [TestMethod]
+    public async Task A_certificate_made_inactive_in_the_registry_buys_no_more_credentials()
+    {
+        var device = _cloud.Https("pump-3");
+        using (var before = await device.SendAsync(Request(CredentialsPath, "pump-3")))
+        {
+            Assert.AreEqual(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        foreach (var arn in _cloud.Server.Registry.ListThingPrincipals("pump-3").Items)
+        {
+            _cloud.Server.Registry.UpdateCertificate(arn[(arn.LastIndexOf('/') + 1)..], CertificateStatus.Inactive);
+        }
+
+        using var after = await device.SendAsync(Request(CredentialsPath, "pump-3"));
+        Assert.AreEqual(HttpStatusCode.Forbidden, after.StatusCode);
+        StringAssert.Contains(await after.Content.ReadAsStringAsync(), "not ACTIVE");
+    }
+
+    [TestMethod]
+    public void An_inactive_certificate_or_one_attached_elsewhere_is_refused_as_the_registry_says()
+    {
+        var alias = new RoleAlias(CredentialsProviderOptions.DefaultRoleAlias, "arn:aws:iam::1:role/r", null);
+        var active = new PrincipalInfo("c1", IsActive: true, ["pump-1"], []);
+        Assert.IsNull(CredentialsProviderEndpoint.Refusal(alias.Name, alias, active, "pump-1"));
+        Assert.IsNull(CredentialsProviderEndpoint.Refusal(alias.Name, alias, active, ""));
+        Assert.AreEqual(403, CredentialsProviderEndpoint.Refusal(alias.Name, alias, active with { IsActive = false }, "pump-1")?.Status);
+        Assert.AreEqual(403, CredentialsProviderEndpoint.Refusal(alias.Name, alias, null, "pump-1")?.Status);
+        Assert.AreEqual(403, CredentialsProviderEndpoint.Refusal(alias.Name, alias, active with { AttachedThings = ["pump-2"] }, "pump-1")?.Status);
+        Assert.AreEqual(404, CredentialsProviderEndpoint.Refusal("Other", null, active, "pump-1")?.Status);
     }
 
     private static HttpRequestMessage Request(string path, string? thing)

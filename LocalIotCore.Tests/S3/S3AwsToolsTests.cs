@@ -21,7 +21,8 @@ public sealed class S3AwsToolsTests
         AwsClients.RequireAwsCli();
         await _cloud.AdministratorClient().PutBucketAsync("drop");
         var local = Path.Combine(_cloud.Folder, "upload.bin");
-        var content = new byte[300_000];
+        // Over the CLI's 8 MB multipart threshold: uploaded in parts, downloaded in ranges.
+        var content = new byte[9_000_000];
         new Random(16).NextBytes(content);
         await File.WriteAllBytesAsync(local, content);
         var created = new TaskCompletionSource<S3ObjectCreated>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -31,6 +32,7 @@ public sealed class S3AwsToolsTests
         Assert.AreEqual(0, up.Exit, up.Error);
         var stored = await created.Task.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.AreEqual(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content)), stored.Sha256Hex);
+        StringAssert.EndsWith(stored.ETag, "-2\"", "a multipart ETag");
 
         var back = Path.Combine(_cloud.Folder, "download.bin");
         var down = await Cli("s3", "cp", "s3://drop/releases/v1/app.bin", back);
@@ -39,7 +41,7 @@ public sealed class S3AwsToolsTests
 
         var ls = await Cli("s3", "ls", "s3://drop/releases/v1/");
         Assert.AreEqual(0, ls.Exit, ls.Error);
-        StringAssert.Contains(ls.Output, "300000 app.bin");
+        StringAssert.Contains(ls.Output, "9000000 app.bin");
         var top = await Cli("s3", "ls", "s3://drop/");
         StringAssert.Contains(top.Output, "PRE releases/");
         var buckets = await Cli("s3", "ls");

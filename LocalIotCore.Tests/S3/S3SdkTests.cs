@@ -88,7 +88,8 @@ public sealed class S3SdkTests
         Assert.AreEqual("NoSuchKey", noKey.ErrorCode);
 
         var buckets = await s3.ListBucketsAsync();
-        CollectionAssert.AreEqual(new[] { "twice" }, buckets.Buckets.Select(b => b.BucketName).ToArray());
+        // The upload rule's bucket is created at start; the rest are the user's.
+        CollectionAssert.AreEqual(new[] { S3Options.DefaultFanOutBucket, "twice" }, buckets.Buckets.Select(b => b.BucketName).ToArray());
     }
 
     [TestMethod]
@@ -187,6 +188,53 @@ public sealed class S3SdkTests
         using var expired = await http.GetAsync(new Uri(url));
         Assert.AreEqual(HttpStatusCode.Forbidden, expired.StatusCode);
         StringAssert.Contains(await expired.Content.ReadAsStringAsync(), "<Code>AccessDenied</Code>");
+    }
+
+    [TestMethod]
+    public async Task A_multipart_upload_joins_its_parts_in_order_and_an_aborted_one_is_gone()
+    {
+        var created = new List<S3ObjectCreated>();
+        _cloud.Server.S3.Objects.ObjectCreated += created.Add;
+        var s3 = _cloud.AdministratorClient();
+        await s3.PutBucketAsync("big");
+        var first = new byte[5 * 1024 * 1024];
+        new Random(1).NextBytes(first);
+        var second = Encoding.ASCII.GetBytes("the last, short part");
+        var upload = await s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = "big", Key = "image.bin", ContentType = "application/x-firmware" });
+        var part2 = await s3.UploadPartAsync(new UploadPartRequest { BucketName = "big", Key = "image.bin", UploadId = upload.UploadId, PartNumber = 2, InputStream = new MemoryStream(second) });
+        var part1 = await s3.UploadPartAsync(new UploadPartRequest { BucketName = "big", Key = "image.bin", UploadId = upload.UploadId, PartNumber = 1, InputStream = new MemoryStream(first) });
+        Assert.IsEmpty(created, "nothing is created before the upload completes");
+
+        var wrongTag = await Assert.ThrowsAsync<AmazonS3Exception>(() => s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+        {
+            BucketName = "big", Key = "image.bin", UploadId = upload.UploadId, PartETags = [new PartETag(1, part2.ETag), new PartETag(2, part2.ETag)],
+        }));
+        Assert.AreEqual("InvalidPart", wrongTag.ErrorCode);
+
+        var done = await s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+        {
+            BucketName = "big", Key = "image.bin", UploadId = upload.UploadId, PartETags = [new PartETag(1, part1.ETag), new PartETag(2, part2.ETag)],
+        });
+        var whole = first.Concat(second).ToArray();
+        var expectedTag = "\"" + Convert.ToHexStringLower(MD5.HashData(MD5.HashData(first).Concat(MD5.HashData(second)).ToArray())) + "-2\"";
+        Assert.AreEqual(expectedTag, done.ETag);
+        Assert.HasCount(1, created);
+        Assert.AreEqual(new S3ObjectCreated("big", "image.bin", whole.Length, Convert.ToHexStringLower(SHA256.HashData(whole)), expectedTag), created[0]);
+        using (var get = await s3.GetObjectAsync("big", "image.bin"))
+        {
+            using var copy = new MemoryStream();
+            await get.ResponseStream.CopyToAsync(copy);
+            CollectionAssert.AreEqual(whole, copy.ToArray());
+            Assert.AreEqual("application/x-firmware", get.Headers.ContentType);
+        }
+
+        var aborted = await s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = "big", Key = "other.bin" });
+        await s3.UploadPartAsync(new UploadPartRequest { BucketName = "big", Key = "other.bin", UploadId = aborted.UploadId, PartNumber = 1, InputStream = new MemoryStream(second) });
+        await s3.AbortMultipartUploadAsync("big", "other.bin", aborted.UploadId);
+        var gone = await Assert.ThrowsAsync<AmazonS3Exception>(() => s3.UploadPartAsync(new UploadPartRequest { BucketName = "big", Key = "other.bin", UploadId = aborted.UploadId, PartNumber = 2, InputStream = new MemoryStream(second) }));
+        Assert.AreEqual("NoSuchUpload", gone.ErrorCode);
+        var never = await Assert.ThrowsAsync<AmazonS3Exception>(() => s3.GetObjectAsync("big", "other.bin"));
+        Assert.AreEqual("NoSuchKey", never.ErrorCode);
     }
 
     private static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));

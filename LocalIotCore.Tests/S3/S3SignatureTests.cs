@@ -131,6 +131,9 @@ public sealed class S3SignatureTests
         using var plain = new HttpClient { BaseAddress = new Uri("http://127.0.0.1:" + _cloud.Server.HttpPort) };
         using var things = await plain.GetAsync(new Uri("/api/things", UriKind.Relative));
         Assert.AreEqual(HttpStatusCode.OK, things.StatusCode);
+        using var unsignedShadow = await plain.GetAsync(new Uri("/things/pump-9/shadow", UriKind.Relative));
+        Assert.AreEqual(HttpStatusCode.NotFound, unsignedShadow.StatusCode);
+        Assert.AreEqual("ResourceNotFoundException", unsignedShadow.Headers.GetValues("x-amzn-ErrorType").Single(), "the shadow API's answer, not S3's");
 
         // Signed for iotdata (as AWS's clients sign the data plane), /things/... is the shadow API.
         var shadowPath = "/things/pump-1/shadow";

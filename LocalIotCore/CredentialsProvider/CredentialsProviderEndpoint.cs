@@ -25,6 +25,32 @@ public static class CredentialsProviderEndpoint
         app.MapGet("/role-aliases/{alias}/credentials", (RequestDelegate)(context => IssueAsync(context, aliases, principals, store, options)));
     }
 
+    /// <summary>
+    /// Why a request with a client certificate is refused, or null to issue: an unknown alias (404), a
+    /// certificate the directory does not know or that is not ACTIVE, or a named thing the certificate
+    /// is not attached to (403). An empty <paramref name="thing"/>: no x-amzn-iot-thingname header.
+    /// </summary>
+    public static (int Status, string Message)? Refusal(string aliasName, RoleAlias? alias, PrincipalInfo? principal, string thing)
+    {
+        ArgumentNullException.ThrowIfNull(thing);
+        if (alias is null)
+        {
+            return (404, "Role alias does not exist: " + aliasName);
+        }
+
+        if (principal is null || !principal.IsActive)
+        {
+            return (403, "Access Denied: the certificate is " + (principal is null ? "not registered" : "not ACTIVE"));
+        }
+
+        if (thing.Length > 0 && !principal.AttachedThings.Contains(thing, StringComparer.Ordinal))
+        {
+            return (403, "Access Denied: the certificate is not attached to thing " + thing);
+        }
+
+        return null;
+    }
+
     private static async Task IssueAsync(HttpContext context, RoleAliasTable aliases, IPrincipalDirectory principals, TemporaryCredentialStore store, CredentialsProviderOptions options)
     {
         var certificate = context.Request.IsHttps ? await context.Connection.GetClientCertificateAsync(context.RequestAborted).ConfigureAwait(false) : null;
@@ -35,27 +61,16 @@ public static class CredentialsProviderEndpoint
         }
 
         var aliasName = context.Request.RouteValues["alias"] as string ?? "";
-        if (aliases.Find(aliasName) is not RoleAlias alias)
-        {
-            await AwsError.WriteAsync(context, 404, "Role alias does not exist: " + aliasName).ConfigureAwait(false);
-            return;
-        }
-
+        var alias = aliases.Find(aliasName);
         var principal = principals.Describe(certificate);
-        if (principal is null || !principal.IsActive)
-        {
-            await AwsError.WriteAsync(context, 403, "Access Denied: the certificate is " + (principal is null ? "not registered" : "not ACTIVE")).ConfigureAwait(false);
-            return;
-        }
-
         var thing = context.Request.Headers[ThingNameHeader].ToString();
-        if (thing.Length > 0 && !principal.AttachedThings.Contains(thing, StringComparer.Ordinal))
+        if (Refusal(aliasName, alias, principal, thing) is { } refusal)
         {
-            await AwsError.WriteAsync(context, 403, "Access Denied: the certificate is not attached to thing " + thing).ConfigureAwait(false);
+            await AwsError.WriteAsync(context, refusal.Status, refusal.Message).ConfigureAwait(false);
             return;
         }
 
-        var issued = store.Issue(alias.Name, thing.Length > 0 ? thing : null, principal.CertificateId, alias.CredentialDuration ?? options.CredentialDuration);
+        var issued = store.Issue(alias!.Name, thing.Length > 0 ? thing : null, principal!.CertificateId, alias.CredentialDuration ?? options.CredentialDuration);
         var body = new JsonObject
         {
             ["credentials"] = new JsonObject

@@ -9,9 +9,9 @@ namespace LocalIotCore.S3;
 /// The payload of a <c>Content-Encoding: aws-chunked</c> body (S3 API reference, "Signature calculations
 /// for the Authorization header: transferring payload in multiple chunks"): chunks of
 /// <c>hex-size[;chunk-signature=sig]\r\n data \r\n</c>, a zero-size chunk, then trailer lines
-/// (<c>x-amz-checksum-crc32:...</c>) and an empty line. AWSSDK.S3 4.x sends
-/// STREAMING-UNSIGNED-PAYLOAD-TRAILER (no chunk signatures, a checksum trailer), older clients
-/// STREAMING-AWS4-HMAC-SHA256-PAYLOAD (a signature per chunk).
+/// (<c>x-amz-checksum-crc32:...</c>) and an empty line. AWSSDK.S3 4.x sends a PutObject as
+/// STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER (signed chunks and a CRC-32 trailer) or, unsigned,
+/// STREAMING-UNSIGNED-PAYLOAD-TRAILER; older clients STREAMING-AWS4-HMAC-SHA256-PAYLOAD.
 /// Chunk signatures ARE verified when a signing key is given (each chains on the previous one, seeded
 /// with the request's signature); the trailer's own signature (…-PAYLOAD-TRAILER) is not. Trailers are
 /// collected in <see cref="Trailers"/> for the caller to check the checksum.

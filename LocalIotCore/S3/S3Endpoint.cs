@@ -16,10 +16,13 @@ namespace LocalIotCore.S3;
 /// A request is S3's when its SigV4 credential scope names the service <c>s3</c> (AWS's SDKs and CLI
 /// sign S3 calls so, and IoT's with iotdata or iot), so a bucket called <c>things</c> does not shadow the
 /// data plane; an unsigned request whose first path segment names an existing bucket is refused with
-/// AccessDenied; everything else goes on to the IoT routes. Operations: ListBuckets, CreateBucket,
+/// AccessDenied unless it is one of the IoT routes (routing has run by then: an unsigned
+/// <c>/things/pump-1/shadow</c> stays the shadow API beside a bucket <c>things</c>); everything else goes
+/// on to the IoT routes. Operations: ListBuckets, CreateBucket,
 /// HeadBucket, DeleteBucket, GetBucketLocation, ListObjects (V1 and V2), PutObject, GetObject (with
-/// Range), HeadObject, DeleteObject. Multipart uploads, copies, ACLs, tagging and versioning answer
-/// NotImplemented. Credentials from the credentials provider may read (GET, HEAD, list) but not write,
+/// Range), HeadObject, DeleteObject, and multipart uploads (Create, UploadPart, Complete, Abort: what
+/// <c>aws s3 cp</c> and the SDKs' transfer utilities use for large files). ListParts,
+/// ListMultipartUploads, copies, ACLs, tagging and versioning answer NotImplemented. Credentials from the credentials provider may read (GET, HEAD, list) but not write,
 /// as a device role's policy allows on AWS.
 /// </summary>
 public sealed partial class S3Endpoint
@@ -29,7 +32,7 @@ public sealed partial class S3Endpoint
     private const int MaximumKeysPerList = 1000;
 
     /// <summary>Query parameters that name an S3 feature this subset does not have.</summary>
-    private static readonly string[] UnsupportedSubresources = ["uploads", "uploadId", "partNumber", "acl", "tagging", "versioning", "versions", "versionId", "policy", "cors", "lifecycle", "website", "notification", "replication", "encryption", "object-lock", "retention", "legal-hold", "attributes", "restore", "select", "delete", "logging", "accelerate", "requestPayment", "analytics", "inventory", "metrics", "ownershipControls", "publicAccessBlock", "intelligent-tiering"];
+    private static readonly string[] UnsupportedSubresources = ["acl", "tagging", "versioning", "versions", "versionId", "policy", "cors", "lifecycle", "website", "notification", "replication", "encryption", "object-lock", "retention", "legal-hold", "attributes", "restore", "select", "delete", "logging", "accelerate", "requestPayment", "analytics", "inventory", "metrics", "ownershipControls", "publicAccessBlock", "intelligent-tiering"];
 
     private readonly S3ObjectStore _store;
     private readonly SigV4Verifier _verifier;
@@ -47,6 +50,13 @@ public sealed partial class S3Endpoint
         _log = log ?? NullLogger.Instance;
     }
 
+    /// <summary>
+    /// Whether a caller with credentials from the credentials provider may read this bucket and key
+    /// (null key: list the bucket); null = every read. The place for a role's policy, e.g. "only the
+    /// upload bucket", with <see cref="S3Caller.ThingName"/> for per-thing rules.
+    /// </summary>
+    public Func<S3Caller, string, string?, bool>? DeviceMayRead { get; set; }
+
     /// <summary>The middleware: answers S3's requests, passes the rest to <paramref name="next"/>.</summary>
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
@@ -63,7 +73,7 @@ public sealed partial class S3Endpoint
             {
                 await WriteErrorAsync(context, S3Error.AuthorizationHeaderMalformed(malformed)).ConfigureAwait(false);
             }
-            else if (malformed is null && bucket.Length > 0 && _store.BucketExists(bucket))
+            else if (malformed is null && context.GetEndpoint() is null && bucket.Length > 0 && _store.BucketExists(bucket))
             {
                 await WriteErrorAsync(context, S3Error.AccessDenied()).ConfigureAwait(false);
             }
@@ -93,6 +103,12 @@ public sealed partial class S3Endpoint
         if (writes && !caller!.IsAdministrator)
         {
             await WriteErrorAsync(context, S3Error.AccessDenied("Access Denied: credentials from the credentials provider may only read")).ConfigureAwait(false);
+            return;
+        }
+
+        if (!writes && !caller!.IsAdministrator && DeviceMayRead is { } mayRead && !mayRead(caller, bucket, key.Length > 0 ? key : null))
+        {
+            await WriteErrorAsync(context, S3Error.AccessDenied()).ConfigureAwait(false);
             return;
         }
 
@@ -154,6 +170,11 @@ public sealed partial class S3Endpoint
                     return WriteErrorAsync(context, S3Error.NoSuchBucket(bucket));
                 }
 
+                if (context.Request.Query.ContainsKey("uploads"))
+                {
+                    return WriteErrorAsync(context, S3Error.NotImplemented("?uploads (ListMultipartUploads)"));
+                }
+
                 if (context.Request.Query.ContainsKey("location"))
                 {
                     // us-east-1 is answered as an empty LocationConstraint.
@@ -166,11 +187,44 @@ public sealed partial class S3Endpoint
             return WriteErrorAsync(context, S3Error.MethodNotAllowed(method));
         }
 
+        if (HttpMethods.IsPut(method) && context.Request.Headers.ContainsKey("x-amz-copy-source"))
+        {
+            return WriteErrorAsync(context, S3Error.NotImplemented("x-amz-copy-source (CopyObject, UploadPartCopy)"));
+        }
+
+        var query = context.Request.Query;
+        if (query.ContainsKey("uploadId"))
+        {
+            var uploadId = query["uploadId"].ToString();
+            if (HttpMethods.IsPut(method))
+            {
+                return int.TryParse(query["partNumber"].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var part) && part is >= 1 and <= 10000
+                    ? PutObjectAsync(context, bucket, key, claim, signingKey, uploadId, part)
+                    : WriteErrorAsync(context, S3Error.InvalidArgument("Part number must be an integer between 1 and 10000, inclusive"));
+            }
+
+            if (HttpMethods.IsPost(method))
+            {
+                return CompleteUploadAsync(context, bucket, key, uploadId);
+            }
+
+            if (HttpMethods.IsDelete(method))
+            {
+                context.Response.StatusCode = 204;
+                return _store.AbortUpload(uploadId, bucket, key) ? Task.CompletedTask : WriteErrorAsync(context, S3Error.NoSuchUpload(uploadId));
+            }
+
+            return WriteErrorAsync(context, S3Error.NotImplemented("?uploadId (ListParts)"));
+        }
+
+        if (HttpMethods.IsPost(method) && query.ContainsKey("uploads"))
+        {
+            return CreateUploadAsync(context, bucket, key);
+        }
+
         if (HttpMethods.IsPut(method))
         {
-            return context.Request.Headers.ContainsKey("x-amz-copy-source")
-                ? WriteErrorAsync(context, S3Error.NotImplemented("x-amz-copy-source (CopyObject)"))
-                : PutObjectAsync(context, bucket, key, claim, signingKey);
+            return PutObjectAsync(context, bucket, key, claim, signingKey, null, 0);
         }
 
         if (HttpMethods.IsGet(method) || HttpMethods.IsHead(method))
@@ -221,7 +275,8 @@ public sealed partial class S3Endpoint
         return Task.CompletedTask;
     }
 
-    private async Task PutObjectAsync(HttpContext context, string bucket, string key, SigV4Claim claim, byte[] signingKey)
+    /// <summary>PutObject, or UploadPart when <paramref name="uploadId"/> is given: the same body handling.</summary>
+    private async Task PutObjectAsync(HttpContext context, string bucket, string key, SigV4Claim claim, byte[] signingKey, string? uploadId, int partNumber)
     {
         var request = context.Request;
         var payloadHash = claim.Presigned ? SigV4.UnsignedPayload : request.Headers["x-amz-content-sha256"].ToString();
@@ -265,9 +320,15 @@ public sealed partial class S3Endpoint
         using var checksums = new ChecksumReadStream(chunkedBody ?? request.Body);
         var expectedSha256 = IsHexSha256(payloadHash) ? payloadHash : null;
         var contentType = request.ContentType is { Length: > 0 } type ? type : DefaultContentType;
-        var result = await _store.PutAsync(bucket, key, checksums, contentType, _options.MaximumObjectBytes, expectedSha256, md5, () => VerifyChecksums(request, chunkedBody, checksums), context.RequestAborted).ConfigureAwait(false);
+        string? Verify() => VerifyChecksums(request, chunkedBody, checksums);
+        var result = uploadId is null
+            ? await _store.PutAsync(bucket, key, checksums, contentType, _options.MaximumObjectBytes, expectedSha256, md5, Verify, context.RequestAborted).ConfigureAwait(false)
+            : await _store.PutPartAsync(uploadId, bucket, key, partNumber, checksums, _options.MaximumObjectBytes, expectedSha256, md5, Verify, context.RequestAborted).ConfigureAwait(false);
         switch (result.Outcome)
         {
+            case PutOutcome.NoSuchUpload:
+                await WriteErrorAsync(context, S3Error.NoSuchUpload(uploadId!)).ConfigureAwait(false);
+                return;
             case PutOutcome.NoSuchBucket:
                 await WriteErrorAsync(context, S3Error.NoSuchBucket(bucket)).ConfigureAwait(false);
                 return;
@@ -285,13 +346,65 @@ public sealed partial class S3Endpoint
                 return;
         }
 
-        if (declared is long length && length != result.Stored!.Size)
+        context.Response.StatusCode = 200;
+        context.Response.Headers.ETag = result.Stored?.ETag ?? "\"" + result.Md5Hex + "\"";
+    }
+
+    private Task CreateUploadAsync(HttpContext context, string bucket, string key)
+    {
+        var contentType = context.Request.ContentType is { Length: > 0 } type ? type : DefaultContentType;
+        if (_store.CreateUpload(bucket, key, contentType) is not string uploadId)
         {
-            _log.LogWarning("PutObject s3://{Bucket}/{Key}: {Stored} bytes stored, {Declared} declared", bucket, key, result.Stored.Size, length);
+            return WriteErrorAsync(context, S3Error.NoSuchBucket(bucket));
         }
 
-        context.Response.StatusCode = 200;
-        context.Response.Headers.ETag = result.Stored!.ETag;
+        XNamespace ns = S3Xml.Namespace;
+        return S3Xml.WriteAsync(context, new XElement(ns + "InitiateMultipartUploadResult", new XElement(ns + "Bucket", bucket), new XElement(ns + "Key", key), new XElement(ns + "UploadId", uploadId)));
+    }
+
+    private async Task CompleteUploadAsync(HttpContext context, string bucket, string key, string uploadId)
+    {
+        var parts = new List<(int, string)>();
+        try
+        {
+            // At most 10,000 parts of about 100 bytes each.
+            using var limited = new MemoryStream();
+            await context.Request.Body.CopyToAsync(limited, context.RequestAborted).ConfigureAwait(false);
+            if (limited.Length > 2 * 1024 * 1024)
+            {
+                throw new FormatException("too long");
+            }
+
+            limited.Position = 0;
+            var document = XDocument.Load(limited);
+            foreach (var part in document.Root?.Elements() ?? [])
+            {
+                if (part.Name.LocalName != "Part")
+                {
+                    continue;
+                }
+
+                var number = part.Elements().FirstOrDefault(e => e.Name.LocalName == "PartNumber")?.Value;
+                var etag = part.Elements().FirstOrDefault(e => e.Name.LocalName == "ETag")?.Value;
+                parts.Add((int.Parse(number ?? "", NumberStyles.None, CultureInfo.InvariantCulture), etag ?? ""));
+            }
+        }
+        catch (Exception ex) when (ex is System.Xml.XmlException or FormatException or OverflowException)
+        {
+            await WriteErrorAsync(context, new S3Error("MalformedXML", 400, "The XML you provided was not well-formed or did not validate against our published schema.")).ConfigureAwait(false);
+            return;
+        }
+
+        var (error, stored) = await _store.CompleteUploadAsync(uploadId, bucket, key, parts, _options.MaximumObjectBytes, context.RequestAborted).ConfigureAwait(false);
+        if (error is not null)
+        {
+            await WriteErrorAsync(context, error).ConfigureAwait(false);
+            return;
+        }
+
+        XNamespace ns = S3Xml.Namespace;
+        await S3Xml.WriteAsync(context, new XElement(ns + "CompleteMultipartUploadResult",
+            new XElement(ns + "Location", "/" + bucket + "/" + key), new XElement(ns + "Bucket", bucket), new XElement(ns + "Key", key), new XElement(ns + "ETag", stored!.ETag))).ConfigureAwait(false);
     }
 
     /// <summary>The first x-amz-checksum-* (header or trailer) that does not match the body, or null.</summary>

@@ -8,6 +8,8 @@ public sealed record S3Error(string Code, int Status, string Message, IReadOnlyL
 {
     public static S3Error NoSuchKey(string bucket, string key) => new("NoSuchKey", 404, "The specified key does not exist.", [new("Key", key), new("BucketName", bucket)]);
 
+    public static S3Error NoSuchUpload(string uploadId) => new("NoSuchUpload", 404, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.", [new("UploadId", uploadId)]);
+
     public static S3Error NoSuchBucket(string bucket) => new("NoSuchBucket", 404, "The specified bucket does not exist", [new("BucketName", bucket)]);
 
     public static S3Error BucketAlreadyOwnedByYou(string bucket) => new("BucketAlreadyOwnedByYou", 409, "Your previous request to create the named bucket succeeded and you already own it.", [new("BucketName", bucket)]);
