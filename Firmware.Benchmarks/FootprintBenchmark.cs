@@ -137,6 +137,11 @@ internal static class FootprintBenchmark
     {
         var before = subjects.Select(s => ProcessFigures.CpuTime(s.Pid)).ToArray();
         await Task.Delay(window).ConfigureAwait(false);
+        foreach (var subject in subjects)
+        {
+            subject.EnsureRunning();
+        }
+
         return subjects.Select((s, i) => (ProcessFigures.CpuTime(s.Pid) - before[i]).TotalMilliseconds / window.TotalMinutes).ToArray();
     }
 
@@ -180,6 +185,15 @@ internal static class FootprintBenchmark
             ["actuation p90", BenchmarkReport.Milliseconds(firmware.Latency(0.9)), floor is null ? "—" : BenchmarkReport.Milliseconds(floor.Latency(0.9)), floor is null ? "" : SignedMilliseconds(firmware.Latency(0.9) - floor.Latency(0.9)), ""],
             ["actuation p99", BenchmarkReport.Milliseconds(firmware.Latency(0.99)), floor is null ? "—" : BenchmarkReport.Milliseconds(floor.Latency(0.99)), floor is null ? "" : SignedMilliseconds(firmware.Latency(0.99) - floor.Latency(0.99)), ""],
         ]);
+        if (floor is not null)
+        {
+            var files = firmware.AfterIdle.Files;
+            var left = Math.Max(0, (long)(PeakGoalMegabytes * 1024 * 1024) - files);
+            report.Line("Of the firmware's VmRSS, " + BenchmarkReport.Megabytes(files) + " are mapped files: the program image and libe_sqlite3.so beside the libraries the floor maps too (" + BenchmarkReport.Megabytes(floor.AfterIdle.Files) + " for the floor). " +
+                "A " + PeakGoalMegabytes + " MB peak leaves " + BenchmarkReport.Megabytes(left) + " for heaps and stacks against " + BenchmarkReport.Megabytes(firmware.AfterIdle.Anonymous) + " used" +
+                (left < firmware.AfterIdle.Anonymous / 2 ? ": the goal needs a smaller image, not only a smaller heap." : "."));
+            report.Line();
+        }
     }
 
     private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture);
@@ -267,6 +281,17 @@ internal static class FootprintBenchmark
         }
 
         public int Pid => _process.Id;
+
+        public string Name => _process.Name;
+
+        /// <summary>Fails the run if the device process is gone: figures read from /proc would silently be zero.</summary>
+        public void EnsureRunning()
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException(_process.Name + " exited (code " + _process.ExitCode + ") during the benchmark. Its last lines:\n" + _process.Tail(20) + "\n" + _rig.Describe());
+            }
+        }
 
         public Memory AtConnect { get; set; }
 
