@@ -137,6 +137,11 @@ internal static class FootprintBenchmark
     {
         var before = subjects.Select(s => ProcessFigures.CpuTime(s.Pid)).ToArray();
         await Task.Delay(window).ConfigureAwait(false);
+        foreach (var subject in subjects)
+        {
+            subject.EnsureRunning();
+        }
+
         return subjects.Select((s, i) => (ProcessFigures.CpuTime(s.Pid) - before[i]).TotalMilliseconds / window.TotalMinutes).ToArray();
     }
 
@@ -151,7 +156,7 @@ internal static class FootprintBenchmark
                 (floor is null ? "**Not measured: " + floorProblem + ".**" : ""),
             "Each runs against a LocalIotCore (JIT, its own process) of its own, started fresh. Idle windows cover the same seconds for both; commands alternate between them in chunks of " + plan.Chunk.ToString(CultureInfo.InvariantCulture) + ", so machine load falls on both.",
             "Idle CPU: utime+stime from /proc/PID/stat over " + Seconds(plan.IdleWindow) + " s, from " + Seconds(plan.Settle) + " s after the connect, and again over the " + idleMinutes + " idle minutes after the commands. System calls: `strace -f -c -p PID` over " + Seconds(plan.StraceWindow) + " s right after the first window.",
-            "Commands: an application on the plain port publishes desired.MOTOR (toggling) and waits for the /update/accepted carrying that reported.MOTOR, one at a time; " + all + " each. Latency and CPU per command (the device process's CPU delta over its chunks / commands) count commands " + (plan.FirstCheckpoint + 1).ToString("N0", CultureInfo.InvariantCulture) + "-" + all + "; the first " + first + " warm up.",
+            "Commands: an application on the plain port publishes desired.MOTOR (toggling) and waits for the /update/accepted carrying that reported.MOTOR, one at a time; " + all + " each. Latency, CPU per command (the device process's CPU delta over its chunks / commands) and context switches per command (the sum over its threads' /proc/PID/task/*/status: the thread hand-offs and wake-ups a command costs) count commands " + (plan.FirstCheckpoint + 1).ToString("N0", CultureInfo.InvariantCulture) + "-" + all + "; the first " + first + " warm up.",
             "Memory: VmHWM (peak) / VmRSS from /proc/PID/status; RssAnon is heaps and stacks, RssFile the pages of the program and its shared libraries (libcrypto, libssl, libc: both have them) mapped in. \"No growth\" allows " + BenchmarkReport.Megabytes(GrowthToleranceBytes) + " (64 pages).",
             "Load average (1, 5, 15 min) at the start " + loadBefore + ", at the end " + ProcessFigures.LoadAverage() + ".",
             plan.Quick ? "**--quick: a smoke run with short windows and fewer commands; the full run is what the goals are judged on.**" : "");
@@ -175,10 +180,20 @@ internal static class FootprintBenchmark
             ["VmRSS growth, " + first + " -> " + all + " commands", SignedMegabytes(growth), floor is null ? "—" : SignedMegabytes(floor.AfterCommands.Resident - floor.AfterFirstCheckpoint.Resident), "", "none" + Verdict(growth <= GrowthToleranceBytes)],
             ["peak (VmHWM at the end)", BenchmarkReport.Megabytes(peak), floor is null ? "—" : BenchmarkReport.Megabytes(floor.AfterIdle.Peak), floor is null ? "" : Times(peak / (double)floor.AfterIdle.Peak), "≤ " + PeakGoalMegabytes + " MB" + Verdict(peak <= PeakGoalMegabytes * 1024 * 1024)],
             ["CPU per command", Microseconds(firmware.CpuPerCommandMicroseconds), floor is null ? "—" : Microseconds(floor.CpuPerCommandMicroseconds), floor is null ? "" : Times(cpuRatio), "≤ " + CpuPerCommandGoalRatio + "x floor" + Verdict(floor is null ? null : cpuRatio <= CpuPerCommandGoalRatio)],
-            ["actuation p50", BenchmarkReport.Milliseconds(firmware.Latency(0.5)), floor is null ? "—" : BenchmarkReport.Milliseconds(floor.Latency(0.5)), floor is null ? "" : "+" + BenchmarkReport.Milliseconds(p50Difference), "≤ floor + " + BenchmarkReport.Milliseconds(LatencyGoalMilliseconds) + Verdict(floor is null ? null : p50Difference <= LatencyGoalMilliseconds)],
-            ["actuation p90", BenchmarkReport.Milliseconds(firmware.Latency(0.9)), floor is null ? "—" : BenchmarkReport.Milliseconds(floor.Latency(0.9)), floor is null ? "" : "+" + BenchmarkReport.Milliseconds(firmware.Latency(0.9) - floor.Latency(0.9)), ""],
-            ["actuation p99", BenchmarkReport.Milliseconds(firmware.Latency(0.99)), floor is null ? "—" : BenchmarkReport.Milliseconds(floor.Latency(0.99)), floor is null ? "" : "+" + BenchmarkReport.Milliseconds(firmware.Latency(0.99) - floor.Latency(0.99)), ""],
+            ["context switches per command (all threads)", PerCommand(firmware.ContextSwitchesPerCommand), floor is null ? "—" : PerCommand(floor.ContextSwitchesPerCommand), floor is null ? "" : Times(firmware.ContextSwitchesPerCommand / floor.ContextSwitchesPerCommand), ""],
+            ["actuation p50", BenchmarkReport.Milliseconds(firmware.Latency(0.5)), floor is null ? "—" : BenchmarkReport.Milliseconds(floor.Latency(0.5)), floor is null ? "" : SignedMilliseconds(p50Difference), "≤ floor + " + BenchmarkReport.Milliseconds(LatencyGoalMilliseconds) + Verdict(floor is null ? null : p50Difference <= LatencyGoalMilliseconds)],
+            ["actuation p90", BenchmarkReport.Milliseconds(firmware.Latency(0.9)), floor is null ? "—" : BenchmarkReport.Milliseconds(floor.Latency(0.9)), floor is null ? "" : SignedMilliseconds(firmware.Latency(0.9) - floor.Latency(0.9)), ""],
+            ["actuation p99", BenchmarkReport.Milliseconds(firmware.Latency(0.99)), floor is null ? "—" : BenchmarkReport.Milliseconds(floor.Latency(0.99)), floor is null ? "" : SignedMilliseconds(firmware.Latency(0.99) - floor.Latency(0.99)), ""],
         ]);
+        if (floor is not null)
+        {
+            var files = firmware.AfterIdle.Files;
+            var left = Math.Max(0, (long)(PeakGoalMegabytes * 1024 * 1024) - files);
+            report.Line("Of the firmware's VmRSS, " + BenchmarkReport.Megabytes(files) + " are mapped files: the program image and libe_sqlite3.so beside the libraries the floor maps too (" + BenchmarkReport.Megabytes(floor.AfterIdle.Files) + " for the floor). " +
+                "A " + PeakGoalMegabytes + " MB peak leaves " + BenchmarkReport.Megabytes(left) + " for heaps and stacks against " + BenchmarkReport.Megabytes(firmware.AfterIdle.Anonymous) + " used" +
+                (left < firmware.AfterIdle.Anonymous / 2 ? ": the goal needs a smaller image, not only a smaller heap." : "."));
+            report.Line();
+        }
     }
 
     private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture);
@@ -190,6 +205,10 @@ internal static class FootprintBenchmark
     private static string Times(double ratio) => ratio.ToString("F2", CultureInfo.InvariantCulture) + "x";
 
     private static string SignedMegabytes(long bytes) => (bytes < 0 ? "-" : "+") + BenchmarkReport.Megabytes(Math.Abs(bytes));
+
+    private static string PerCommand(double count) => count.ToString("F1", CultureInfo.InvariantCulture);
+
+    private static string SignedMilliseconds(double ms) => (ms < 0 ? "-" : "+") + BenchmarkReport.Milliseconds(Math.Abs(ms));
 
     private static string Syscalls(Subject? subject, Func<SyscallCount, string> figure) =>
         subject is null ? "—" : subject.Syscalls is { } counts ? figure(counts) : "strace not installed (apt-get install strace)";
@@ -213,7 +232,7 @@ internal static class FootprintBenchmark
             var at = Array.IndexOf(arguments, "--idle-minutes");
             if (at >= 0)
             {
-                if (at + 1 >= arguments.Length || !double.TryParse(arguments[at + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out var minutes) || minutes < 0)
+                if (at + 1 >= arguments.Length || !double.TryParse(arguments[at + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out var minutes) || minutes <= 0)
                 {
                     throw new ArgumentException("--idle-minutes takes a number of minutes, e.g. --idle-minutes 5.");
                 }
@@ -250,6 +269,7 @@ internal static class FootprintBenchmark
         private readonly bool _rigOwnsProcess;
         private readonly MotorCommander _commander;
         private TimeSpan _commandCpu;
+        private long _commandSwitches;
         private double[]? _sorted;
 
         private Subject(Rig rig, ChildProcess process, bool rigOwnsProcess, MotorCommander commander)
@@ -261,6 +281,17 @@ internal static class FootprintBenchmark
         }
 
         public int Pid => _process.Id;
+
+        public string Name => _process.Name;
+
+        /// <summary>Fails the run if the device process is gone: figures read from /proc would silently be zero.</summary>
+        public void EnsureRunning()
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException(_process.Name + " exited (code " + _process.ExitCode + ") during the benchmark. Its last lines:\n" + _process.Tail(20) + "\n" + _rig.Describe());
+            }
+        }
 
         public Memory AtConnect { get; set; }
 
@@ -277,6 +308,8 @@ internal static class FootprintBenchmark
         public SyscallCount? Syscalls { get; set; }
 
         public double CpuPerCommandMicroseconds => _commandCpu.TotalMicroseconds / _latencies.Count;
+
+        public double ContextSwitchesPerCommand => _commandSwitches / (double)_latencies.Count;
 
         public static async Task<Subject> StartFirmwareAsync(string executable)
         {
@@ -332,6 +365,7 @@ internal static class FootprintBenchmark
         public async Task CommandAsync(int count, bool measured)
         {
             var cpuBefore = ProcessFigures.CpuTime(Pid);
+            var switchesBefore = ProcessFigures.ContextSwitches(Pid);
             for (var i = 0; i < count; i++)
             {
                 var milliseconds = await _commander.ToggleAsync().ConfigureAwait(false);
@@ -344,6 +378,7 @@ internal static class FootprintBenchmark
             if (measured)
             {
                 _commandCpu += ProcessFigures.CpuTime(Pid) - cpuBefore;
+                _commandSwitches += ProcessFigures.ContextSwitches(Pid) - switchesBefore;
             }
         }
 

@@ -50,6 +50,41 @@ internal static partial class ProcessFigures
         return TimeSpan.FromSeconds(ticks / 100.0);
     }
 
+    /// <summary>
+    /// Context switches (voluntary and not) of a process's live threads so far, from
+    /// /proc/PID/task/*/status: each time a thread went to sleep or was put off the CPU. Threads that
+    /// have exited are not counted.
+    /// </summary>
+    public static long ContextSwitches(int pid)
+    {
+        var total = 0L;
+        var tasks = "/proc/" + pid.ToString(CultureInfo.InvariantCulture) + "/task";
+        if (!Directory.Exists(tasks))
+        {
+            return 0;
+        }
+
+        foreach (var task in Directory.EnumerateDirectories(tasks))
+        {
+            try
+            {
+                foreach (var line in File.ReadLines(Path.Combine(task, "status")))
+                {
+                    if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal) || line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal))
+                    {
+                        total += long.Parse(line.AsSpan(line.IndexOf(':', StringComparison.Ordinal) + 1).Trim(), CultureInfo.InvariantCulture);
+                    }
+                }
+            }
+            catch (IOException)
+            {
+                // The thread exited between the listing and the read.
+            }
+        }
+
+        return total;
+    }
+
     /// <summary>The load average over 1, 5 and 15 minutes, as /proc/loadavg has it.</summary>
     public static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
