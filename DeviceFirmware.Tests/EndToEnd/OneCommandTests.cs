@@ -29,7 +29,7 @@ public sealed partial class OneCommandTests
         var data = Path.Combine(folder, "data");
         Directory.CreateDirectory(folder);
         string log;
-        await using (var firmware = ChildProcess.Start("DeviceFirmware", BuiltPrograms.DotnetHost, [BuiltPrograms.Dll("DeviceFirmware"), "--LocalIotCore:MqttPort=0", "--LocalIotCore:HttpPort=0", "--Device:DataDirectory=" + data, "--Telemetry:IntervalSeconds=1"], folder))
+        await using (var firmware = ChildProcess.Start("DeviceFirmware", BuiltPrograms.DotnetHost, [BuiltPrograms.Dll("DeviceFirmware"), "--LocalIotCore:MqttPort=0", "--LocalIotCore:HttpPort=0", "--LocalIotCore:HttpsPort=0", "--Device:DataDirectory=" + data, "--Telemetry:IntervalSeconds=1"], folder))
         {
             // The last line of the printout: all of it has arrived.
             await firmware.WaitForLineAsync(line => line.StartsWith("Ctrl+C stops it", StringComparison.Ordinal), Patience, "how to reach it");
@@ -40,6 +40,11 @@ public sealed partial class OneCommandTests
             StringAssert.Contains(output, "curl -X POST " + shadow + " -d '{\"state\":{\"desired\":{\"MOTOR\":\"ON\"}}}'");
             StringAssert.Contains(output, "curl " + shadow);
             StringAssert.Contains(output, "topic things/pump-1/telemetry on the broker");
+            var upload = UploadLine().Match(output);
+            Assert.IsTrue(upload.Success, "how to upload a file for the device:\n" + output);
+            StringAssert.StartsWith(upload.Groups[1].Value, "AWS_ACCESS_KEY_ID=LOCALIOTCOREADMIN AWS_SECRET_ACCESS_KEY=localiotcore-admin-secret aws s3 cp FILE s3://device-files/KEY --endpoint-url https://localhost:");
+            StringAssert.EndsWith(upload.Groups[1].Value, " --ca-bundle " + Path.Combine(data, "local-certs", "root-ca.pem"));
+            StringAssert.Contains(output, "this device installs it as " + Path.Combine(data, "files", "KEY"));
             var dashboard = new Uri(DashboardLine().Match(output).Groups[1].Value);
             Assert.AreEqual(new Uri(endpoint, "/"), dashboard, "the dashboard is the HTTP host's root");
 
@@ -95,6 +100,9 @@ public sealed partial class OneCommandTests
 
     [GeneratedRegex(@"HTTP API:\s+(http://\S+)", RegexOptions.Multiline)]
     private static partial Regex HttpApiLine();
+
+    [GeneratedRegex(@"Upload:\s+(.+?)\s*$", RegexOptions.Multiline)]
+    private static partial Regex UploadLine();
 
     [GeneratedRegex(@"Dashboard:\s+(http://\S+)", RegexOptions.Multiline)]
     private static partial Regex DashboardLine();
