@@ -18,6 +18,13 @@ public sealed class AgainstLocalIotCoreTests
     }
 
     [TestMethod]
+    public async Task A_file_uploaded_to_S3_is_installed_replaced_kept_on_a_hash_mismatch_and_not_fetched_again_after_a_restart()
+    {
+        await using var rig = await Rig.StartAsync(new RigOptions { FetchS3Files = true });
+        await Scenarios.UploadedFileIsInstalledReplacedAndKeptOnMismatch(rig);
+    }
+
+    [TestMethod]
     public async Task Kill_9_turns_the_flag_false_through_the_will_and_notifies_once_after_grace()
     {
         await using var rig = await Rig.StartAsync();

@@ -191,6 +191,83 @@ internal static class Scenarios
         Assert.IsTrue(obeyedAfter < TimeSpan.FromSeconds(10), "obeyed within the usual bound, not after a re-fetch timeout (" + obeyedAfter + ")");
     }
 
+    /// <summary>
+    /// 6. A file uploaded to S3 reaches the device (rig with <see cref="RigOptions.FetchS3Files"/>): the
+    /// upload rule writes desired.s3 {url, hash} into the shadow, the firmware fetches it with credentials
+    /// from the credentials provider, installs it and reports it; a second upload replaces it; a hash that
+    /// does not match the object installs nothing and is reported; after a restart the installed file with
+    /// the right hash is not fetched again.
+    /// </summary>
+    public static async Task UploadedFileIsInstalledReplacedAndKeptOnMismatch(Rig rig)
+    {
+        rig.StartFirmware();
+        await rig.WaitForFirmwareOnlineAsync(Patience);
+        using var uploader = new FileUploader(rig);
+        const string key = "config/pump.json";
+        var url = FileUploader.Url(key);
+        var installed = Path.Combine(rig.FilesFolder, "config", "pump.json");
+
+        var first = "{\"setpointCelsius\":21}"u8.ToArray();
+        var firstHash = FileUploader.Sha256(first);
+        await uploader.PutAsync(key, first);
+        await rig.Until(async () => S3Is((await rig.Shadow.ShadowAsync())?["state"]?["desired"], url, firstHash), Patience, "desired.s3 {" + url + ", " + firstHash + "} written by the upload rule");
+        await rig.Until(async () => S3Is(await rig.Shadow.ReportedAsync(), url, firstHash, "installed"), Patience, "reported.s3 installed with the first upload's hash");
+        CollectionAssert.AreEqual(first, File.ReadAllBytes(installed), "the first upload installed under its key");
+        Assert.IsNotNull((string?)(await rig.Shadow.ReportedAsync())?["s3"]?["at"], "reported.s3.at says when");
+
+        // The same key again with new content: a new hash, so the device sees a delta and replaces the file.
+        var second = "{\"setpointCelsius\":23}"u8.ToArray();
+        var secondHash = FileUploader.Sha256(second);
+        await uploader.PutAsync(key, second);
+        await rig.Until(async () => S3Is(await rig.Shadow.ReportedAsync(), url, secondHash, "installed"), Patience, "reported.s3 installed with the second upload's hash");
+        CollectionAssert.AreEqual(second, File.ReadAllBytes(installed), "the second upload replaced the file");
+
+        // A corrupted object, as the device sees one: the object's SHA-256 is not the desired hash.
+        var wrongHash = FileUploader.Sha256("not what is in the bucket"u8.ToArray());
+        await Desire(rig, "{\"s3\":{\"url\":\"" + url + "\",\"hash\":\"" + wrongHash + "\"}}");
+        await rig.Until(async () => S3Is(await rig.Shadow.ReportedAsync(), url, wrongHash, "hash mismatch"), Patience, "reported.s3 hash mismatch");
+        CollectionAssert.AreEqual(second, File.ReadAllBytes(installed), "a mismatching download installs nothing: the previous file stays");
+
+        // The right hash again: that file is already in place.
+        var firmware = rig.Firmware!;
+        var mark = firmware.LineCount;
+        await Desire(rig, "{\"s3\":{\"url\":\"" + url + "\",\"hash\":\"" + secondHash + "\"}}");
+        await firmware.WaitForLineAsync(line => line.Contains(url + " with SHA-256 " + secondHash + " is already installed; not fetched again.", StringComparison.Ordinal), Patience, "that the installed file is not fetched again", mark);
+        await rig.Until(async () => S3Is(await rig.Shadow.ReportedAsync(), url, secondHash, "installed"), Patience, "reported.s3 installed again");
+
+        // A restart: the install record says the file with that hash is in place.
+        var writtenAt = File.GetLastWriteTimeUtc(installed);
+        Assert.AreEqual(0, await rig.StopFirmwareAsync(), "SIGTERM stops the firmware cleanly");
+        var restarted = rig.StartFirmware();
+        await rig.WaitForFirmwareOnlineAsync(Patience);
+        await restarted.WaitForLineAsync(Rig.IsShadowFetchedLine, Patience, "the start-up /get answered");
+        // A change after the start-up document: once it is applied, desired.s3 was decided on.
+        await Desire(rig, "{\"telemetryIntervalSeconds\":2}");
+        await rig.Until(async () => (int?)(await rig.Shadow.ReportedAsync())?["telemetryIntervalSeconds"] == 2, Patience, "the change after the restart");
+        Assert.IsFalse(restarted.Lines().Any(line => line.Contains("Fetching " + url, StringComparison.Ordinal)), "the restarted firmware fetched the installed file again:\n" + restarted.Tail(25));
+        Assert.AreEqual(writtenAt, File.GetLastWriteTimeUtc(installed), "the installed file was not rewritten");
+        CollectionAssert.AreEqual(second, File.ReadAllBytes(installed));
+        Assert.IsTrue(S3Is(await rig.Shadow.ReportedAsync(), url, secondHash, "installed"), "reported.s3 still installed after the restart");
+
+        // The upload rule's history: both uploads, each written into this thing's shadow.
+        var uploads = (await rig.Shadow.S3UploadsAsync())?["uploads"]?.AsArray() ?? [];
+        foreach (var hash in new[] { firstHash, secondHash })
+        {
+            var upload = uploads.SingleOrDefault(u => (string?)u?["url"] == url && (string?)u?["hash"] == hash);
+            Assert.IsNotNull(upload, "/api/s3-uploads lists the upload with hash " + hash + ": " + uploads.ToJsonString());
+            Assert.IsTrue(upload["results"]!.AsArray().Any(r => (string?)r?["thing"] == rig.Options.Thing && (string?)r?["status"] == "updated"), rig.Options.Thing + " updated by upload " + hash + ": " + upload.ToJsonString());
+        }
+
+        Assert.AreEqual(0, rig.FirmwareCrashes);
+    }
+
+    /// <summary>Whether <paramref name="section"/>.s3 (desired or reported) names <paramref name="url"/> and <paramref name="hash"/>, and, when given, <paramref name="status"/>.</summary>
+    public static bool S3Is(JsonNode? section, string url, string hash, string? status = null)
+    {
+        var s3 = section?["s3"];
+        return (string?)s3?["url"] == url && (string?)s3?["hash"] == hash && (status is null || (string?)s3?["status"] == status);
+    }
+
     public static async Task Desire(Rig rig, string desiredJson)
     {
         var (status, body) = await rig.Shadow.DesireAsync(desiredJson);

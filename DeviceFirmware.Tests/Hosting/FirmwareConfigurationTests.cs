@@ -44,6 +44,8 @@ public sealed class FirmwareConfigurationTests
         Assert.AreEqual("pump-1", configuration.Mqtt.ClientId);
         Assert.AreEqual(8883, configuration.LocalIotCore.MqttPort);
         Assert.AreEqual(8080, configuration.LocalIotCore.HttpPort);
+        Assert.AreEqual(8443, configuration.LocalIotCore.HttpsPort);
+        Assert.IsFalse(configuration.S3.IsConfigured, "S3 is pointed at the embedded LocalIotCore once it runs, on the port it got");
     }
 
     [TestMethod]
@@ -62,6 +64,8 @@ public sealed class FirmwareConfigurationTests
         var embedded = new EmbeddedLocalIotCoreOptions();
         Assert.AreEqual(standAlone.MqttPort, embedded.MqttPort);
         Assert.AreEqual(standAlone.HttpPort, embedded.HttpPort);
+        // The library's HTTPS is off unless asked for; the stand-alone command line turns it on at this port.
+        Assert.AreEqual(LocalIotCoreOptions.DefaultHttpsPort, embedded.HttpsPort);
         Assert.AreEqual(standAlone.NotifierGrace, TimeSpan.FromSeconds(embedded.GraceSeconds));
     }
 
@@ -69,6 +73,9 @@ public sealed class FirmwareConfigurationTests
     [DataRow("LocalIotCore:MqttPort", "70000", "LocalIotCore:MqttPort is 70000; it must be from 1 to 65535, or 0 for a free port (default 8883)")]
     [DataRow("LocalIotCore:HttpPort", "-1", "LocalIotCore:HttpPort is -1; it must be from 1 to 65535, or 0 for a free port (default 8080)")]
     [DataRow("LocalIotCore:HttpPort", "8883", "LocalIotCore:MqttPort and LocalIotCore:HttpPort are both 8883")]
+    [DataRow("LocalIotCore:HttpsPort", "65536", "LocalIotCore:HttpsPort is 65536; it must be from 1 to 65535, or 0 for a free port (default 8443)")]
+    [DataRow("LocalIotCore:HttpsPort", "8080", "LocalIotCore:HttpPort and LocalIotCore:HttpsPort are both 8080")]
+    [DataRow("LocalIotCore:HttpsPort", "8883", "LocalIotCore:MqttPort and LocalIotCore:HttpsPort are both 8883")]
     [DataRow("LocalIotCore:GraceSeconds", "-5", "LocalIotCore:GraceSeconds is -5")]
     [DataRow("Mqtt:UseTls", "false", "takes devices only over mutual TLS")]
     public void Each_bad_local_mode_setting_gets_a_message_that_names_it(string key, string value, string expected)
@@ -171,7 +178,7 @@ public sealed class FirmwareConfigurationTests
         var port = ((System.Net.IPEndPoint)busy.LocalEndpoint).Port;
         var data = Path.Combine(Path.GetTempPath(), "fw-busy-" + Guid.NewGuid().ToString("N"));
         using var console = new StringWriter();
-        var exit = await FirmwareHost.RunAsync(["--LocalIotCore:MqttPort=" + port, "--LocalIotCore:HttpPort=0", "--Device:DataDirectory=" + data], console);
+        var exit = await FirmwareHost.RunAsync(["--LocalIotCore:MqttPort=" + port, "--LocalIotCore:HttpPort=0", "--LocalIotCore:HttpsPort=0", "--Device:DataDirectory=" + data], console);
         Assert.AreEqual(FirmwareHost.ExitLocalIotCoreFailed, exit, console.ToString());
         StringAssert.Contains(console.ToString(), "cannot start its LocalIotCore");
         StringAssert.Contains(console.ToString(), "MQTT port " + port);

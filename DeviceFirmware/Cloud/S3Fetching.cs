@@ -31,7 +31,7 @@ internal static class S3Fetching
             var s3Http = new HttpClient(Handler(rootCa, null, time)) { Timeout = RequestTimeout };
             var credentials = new IotCredentialsClient(credentialsHttp, new Uri(s3.CredentialsEndpoint!), s3.RoleAlias, thingName, time);
             var endpoint = new S3Endpoint(s3.Region, string.IsNullOrWhiteSpace(s3.Endpoint) ? null : new Uri(s3.Endpoint));
-            return new S3ObjectDownloader(s3Http, credentials.GetAsync, endpoint, s3.Folder ?? Path.Combine(dataDirectory, "files"), s3.MaximumBytes, time, log);
+            return new S3ObjectDownloader(s3Http, credentials.GetAsync, endpoint, s3.InstallFolder(dataDirectory), s3.MaximumBytes, time, log);
         }
 
         return new S3FetchWorker(CreateDownloader, Path.Combine(dataDirectory, RecordFileName), time, log);

@@ -30,6 +30,9 @@ public sealed class S3Options
 
     public long MaximumBytes { get; set; } = DefaultMaximumBytes;
 
+    /// <summary>The folder files are installed in: <see cref="Folder"/>, or <c>files</c> under <paramref name="dataDirectory"/>.</summary>
+    public string InstallFolder(string dataDirectory) => string.IsNullOrWhiteSpace(Folder) ? Path.Combine(dataDirectory, "files") : Folder;
+
     public bool IsConfigured => !string.IsNullOrWhiteSpace(CredentialsEndpoint);
 
     public IReadOnlyList<string> Validate()

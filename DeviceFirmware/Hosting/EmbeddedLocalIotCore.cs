@@ -1,4 +1,5 @@
 #if EMBED_LOCALIOTCORE
+using System.Globalization;
 using System.Net.Sockets;
 using DeviceFirmware.Core.Shadow;
 using LocalIotCore.Hosting;
@@ -21,10 +22,14 @@ internal sealed class EmbeddedLocalIotCore : IAsyncDisposable
     private readonly LocalIotCoreServer _server;
     private readonly ILogger _log;
 
-    private EmbeddedLocalIotCore(LocalIotCoreServer server, ILogger log)
+    // The firmware fetches desired.s3 files from this LocalIotCore (no S3:CredentialsEndpoint was given).
+    private readonly bool _servesFiles;
+
+    private EmbeddedLocalIotCore(LocalIotCoreServer server, ILogger log, bool servesFiles)
     {
         _server = server;
         _log = log;
+        _servesFiles = servesFiles;
     }
 
     public static bool IsCompiledIn => true;
@@ -43,6 +48,7 @@ internal sealed class EmbeddedLocalIotCore : IAsyncDisposable
             DataDirectory = Path.Combine(configuration.Device.DataDirectory, DataFolder),
             MqttPort = settings.MqttPort,
             HttpPort = settings.HttpPort,
+            HttpsPort = settings.HttpsPort,
             NotifierGrace = TimeSpan.FromSeconds(settings.GraceSeconds),
         };
         LocalIotCoreServer? server = null;
@@ -58,7 +64,18 @@ internal sealed class EmbeddedLocalIotCore : IAsyncDisposable
             mqtt.PrivateKeyPath = Path.Combine(certificates, "private.pem.key");
             // Fresh at every start, for the thing of this run; the key file is written with mode 600.
             server.MintDeviceCertificate(configuration.Device.ThingName, mqtt.CertificatePath, mqtt.PrivateKeyPath, mqtt.RootCaPath);
-            return new EmbeddedLocalIotCore(server, loggers.CreateLogger("LocalIotCore"));
+            var s3 = configuration.S3;
+            var servesFiles = !s3.IsConfigured;
+            if (servesFiles)
+            {
+                // desired.s3 files come from this LocalIotCore: its credentials provider and its S3, both on
+                // the HTTPS port (the local credentials sign only for it, so S3:Endpoint goes with them).
+                var https = "https://localhost:" + server.HttpsPort!.Value.ToString(CultureInfo.InvariantCulture);
+                s3.CredentialsEndpoint = https;
+                s3.Endpoint = https;
+            }
+
+            return new EmbeddedLocalIotCore(server, loggers.CreateLogger("LocalIotCore"), servesFiles);
         }
         catch (Exception ex) when (ex is IOException or SocketException or UnauthorizedAccessException)
         {
@@ -68,8 +85,8 @@ internal sealed class EmbeddedLocalIotCore : IAsyncDisposable
             }
 
             await console.WriteLineAsync(
-                "The firmware cannot start its LocalIotCore (no Mqtt:Endpoint was given, so it runs one itself on MQTT port " + settings.MqttPort + ", HTTP port " + settings.HttpPort + "): " + ex.Message + Environment.NewLine +
-                "  If a port is in use (another LocalIotCore?), choose others with --LocalIotCore:MqttPort=... --LocalIotCore:HttpPort=... (0 = a free port)." + Environment.NewLine +
+                "The firmware cannot start its LocalIotCore (no Mqtt:Endpoint was given, so it runs one itself on MQTT port " + settings.MqttPort + ", HTTP port " + settings.HttpPort + ", HTTPS port " + settings.HttpsPort + "): " + ex.Message + Environment.NewLine +
+                "  If a port is in use (another LocalIotCore?), choose others with --LocalIotCore:MqttPort=... --LocalIotCore:HttpPort=... --LocalIotCore:HttpsPort=... (0 = a free port)." + Environment.NewLine +
                 "  LocalIotCore's data folder: " + Path.GetFullPath(options.DataDirectory)).ConfigureAwait(false);
             return null;
         }
@@ -91,8 +108,28 @@ internal sealed class EmbeddedLocalIotCore : IAsyncDisposable
             "  Motor on:   curl -X POST " + shadow + " -d '{\"state\":{\"desired\":{\"MOTOR\":\"ON\"}}}'" + n +
             "  Shadow:     curl " + shadow + "    (reported.MOTOR, reported.connected, reported.sensor)" + n +
             "  Telemetry:  topic " + telemetry + " on the broker mqtts://localhost:" + _server.MqttPort + " (mutual TLS), every " + configuration.Telemetry.IntervalSeconds + " s" + n +
+            UploadLines(configuration) +
             "  Files:      device certificate in " + Path.GetDirectoryName(Path.GetFullPath(configuration.Mqtt.CertificatePath)) + ", LocalIotCore's data in " + _server.DataDirectory + n +
             "Ctrl+C stops it: the firmware reports connected=false and disconnects, then LocalIotCore stops.";
+    }
+
+    /// <summary>
+    /// How to send the device a file, when it fetches from this LocalIotCore: an upload to the fan-out
+    /// bucket writes desired.s3 into every thing's shadow, and the device installs the file under its key.
+    /// </summary>
+    private string UploadLines(FirmwareConfiguration configuration)
+    {
+        var s3 = _server.Options.S3;
+        if (!_servesFiles || s3.FanOutBuckets.Count == 0)
+        {
+            return "";
+        }
+
+        var n = Environment.NewLine;
+        return
+            "  Upload:     AWS_ACCESS_KEY_ID=" + s3.AdministratorAccessKeyId + " AWS_SECRET_ACCESS_KEY=" + s3.AdministratorSecretAccessKey +
+            " aws s3 cp FILE s3://" + s3.FanOutBuckets[0] + "/KEY --endpoint-url " + configuration.S3.Endpoint + " --ca-bundle " + Path.GetFullPath(configuration.Mqtt.RootCaPath) + n +
+            "              (every thing's desired.s3 gets it; this device installs it as " + Path.Combine(Path.GetFullPath(configuration.S3.InstallFolder(configuration.Device.DataDirectory)), "KEY") + ")" + n;
     }
 
     public async ValueTask DisposeAsync()

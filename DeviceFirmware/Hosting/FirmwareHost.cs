@@ -199,7 +199,9 @@ public static class FirmwareHost
           --Mqtt:Endpoint=host               AWS IoT data endpoint or a local broker; not set = local mode
                                              (unless built with -p:EmbedLocalIotCore=false): LocalIotCore
                                              runs in this process, thing pump-1 unless given
-          --LocalIotCore:MqttPort={EmbeddedLocalIotCoreOptions.DefaultMqttPort} --LocalIotCore:HttpPort={EmbeddedLocalIotCoreOptions.DefaultHttpPort}   local mode's ports (0 = a free port)
+          --LocalIotCore:MqttPort={EmbeddedLocalIotCoreOptions.DefaultMqttPort} --LocalIotCore:HttpPort={EmbeddedLocalIotCoreOptions.DefaultHttpPort} --LocalIotCore:HttpsPort={EmbeddedLocalIotCoreOptions.DefaultHttpsPort}
+                                             local mode's ports (0 = a free port); HTTPS serves S3
+                                             and the credentials provider desired.s3 files come from
           --Mqtt:Port={AwsIotMqtt.TlsPort}                   {AwsIotMqtt.TlsPort}, or {AwsIotMqtt.AlpnPort} (ALPN {AwsIotMqtt.AlpnProtocol})
           --Mqtt:UseTls=false                plain TCP, only for a local broker
           --Mqtt:RootCaPath / CertificatePath / PrivateKeyPath   PEM files (see certs/README.md)

@@ -148,6 +148,7 @@ public sealed class EmbeddedLocalIotCoreOptions
 
     public const int DefaultMqttPort = DeviceFirmware.Core.Link.AwsIotMqtt.TlsPort;
     public const int DefaultHttpPort = 8080;
+    public const int DefaultHttpsPort = 8443;
     public const double DefaultGraceSeconds = 300;
 
     /// <summary>Device:ThingName in local mode when none is given.</summary>
@@ -159,6 +160,12 @@ public sealed class EmbeddedLocalIotCoreOptions
     /// <summary>HTTP API (shadows, things) on 127.0.0.1; 0 = a free port.</summary>
     public int HttpPort { get; set; } = DefaultHttpPort;
 
+    /// <summary>
+    /// The HTTP API over TLS on 127.0.0.1, with S3 and the credentials provider the firmware fetches
+    /// desired.s3 files from when no S3:CredentialsEndpoint is given; 0 = a free port.
+    /// </summary>
+    public int HttpsPort { get; set; } = DefaultHttpsPort;
+
     /// <summary>How long a thing may stay offline before the disconnect notifier reports it.</summary>
     public double GraceSeconds { get; set; } = DefaultGraceSeconds;
 
@@ -167,10 +174,10 @@ public sealed class EmbeddedLocalIotCoreOptions
         var errors = new List<string>();
         ValidatePort(errors, "LocalIotCore:MqttPort", MqttPort, DefaultMqttPort);
         ValidatePort(errors, "LocalIotCore:HttpPort", HttpPort, DefaultHttpPort);
-        if (MqttPort == HttpPort && MqttPort != 0)
-        {
-            errors.Add("LocalIotCore:MqttPort and LocalIotCore:HttpPort are both " + MqttPort + "; the MQTT broker and the HTTP API need different ports (or 0 each, for free ones).");
-        }
+        ValidatePort(errors, "LocalIotCore:HttpsPort", HttpsPort, DefaultHttpsPort);
+        ValidateDistinct(errors, "LocalIotCore:MqttPort", MqttPort, "LocalIotCore:HttpPort", HttpPort);
+        ValidateDistinct(errors, "LocalIotCore:MqttPort", MqttPort, "LocalIotCore:HttpsPort", HttpsPort);
+        ValidateDistinct(errors, "LocalIotCore:HttpPort", HttpPort, "LocalIotCore:HttpsPort", HttpsPort);
 
         if (!(GraceSeconds >= 0) || double.IsInfinity(GraceSeconds))
         {
@@ -185,6 +192,14 @@ public sealed class EmbeddedLocalIotCoreOptions
         if (port is < 0 or > 65535)
         {
             errors.Add(key + " is " + port + "; it must be from 1 to 65535, or 0 for a free port (default " + defaultPort + ").");
+        }
+    }
+
+    private static void ValidateDistinct(List<string> errors, string key, int port, string otherKey, int otherPort)
+    {
+        if (port == otherPort && port != 0)
+        {
+            errors.Add(key + " and " + otherKey + " are both " + port + "; each LocalIotCore listener needs its own port (or 0 each, for free ones).");
         }
     }
 }

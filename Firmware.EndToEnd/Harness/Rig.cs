@@ -48,6 +48,14 @@ public sealed class RigOptions
     /// mode) reads one certificate instead of /etc/ssl/certs.
     /// </summary>
     public bool UnitEnvironment { get; init; }
+
+    /// <summary>
+    /// The firmware fetches desired.s3 files as on AWS, from LocalIotCore's HTTPS port: temporary
+    /// credentials from its credentials provider (over mutual TLS with the device certificate), then
+    /// GetObject from its S3, installing them in <see cref="Rig.FilesFolder"/>. False: it has no
+    /// S3:CredentialsEndpoint and reports desired.s3 as not supported.
+    /// </summary>
+    public bool FetchS3Files { get; init; }
 }
 
 /// <summary>
@@ -103,6 +111,9 @@ public sealed class Rig : IAsyncDisposable
     public string DeviceCertificatePath => Path.Combine(CertificateFolder, "device.pem.crt");
 
     public string DeviceKeyPath => Path.Combine(CertificateFolder, "private.pem.key");
+
+    /// <summary>Where the firmware installs desired.s3 files (<see cref="RigOptions.FetchS3Files"/>), each under its key.</summary>
+    public string FilesFolder => Path.Combine(Folder, "files");
 
     /// <summary>The broker's TLS port (LocalIotCore's or mosquitto's); the firmware reaches it through <see cref="Proxy"/>.</summary>
     public int BrokerTlsPort { get; }
@@ -223,6 +234,13 @@ public sealed class Rig : IAsyncDisposable
         if (Options.VerboseFirmware)
         {
             arguments.Add("--verbose");
+        }
+
+        if (Options.FetchS3Files)
+        {
+            // The HTTPS port's server certificate comes from the local CA, the firmware's Mqtt:RootCaPath.
+            var https = "https://localhost:" + Invariant(HttpsPort);
+            arguments.AddRange(["--S3:CredentialsEndpoint=" + https, "--S3:Endpoint=" + https, "--S3:Folder=" + FilesFolder]);
         }
 
         arguments.AddRange(extraArguments);

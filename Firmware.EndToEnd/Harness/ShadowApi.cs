@@ -71,6 +71,9 @@ public sealed class ShadowApi(int httpPort, string thing) : IDisposable
         return null;
     }
 
+    /// <summary>The upload rule's history (GET /api/s3-uploads: each upload's url, hash and per-thing results), or null.</summary>
+    public Task<JsonNode?> S3UploadsAsync() => GetAsync("/api/s3-uploads");
+
     public void Dispose() => _http.Dispose();
 
     private async Task<JsonNode?> GetAsync(string path)
