@@ -70,11 +70,16 @@ public sealed class DashboardApiTests
         Assert.AreEqual(0, later["points"]!.AsArray().Count, "nothing after the newest point");
         var iso = DateTimeOffset.FromUnixTimeMilliseconds(receivedAt).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
         var sinceIso = await GetJson("/api/things/pump-1/telemetry?since=" + Uri.EscapeDataString(iso));
-        Assert.AreEqual(2, sinceIso["points"]![0]!["data"]!["seq"]!.GetValue<int>(), "an ISO-8601 since works like milliseconds");
+        var sinceMilliseconds = await GetJson("/api/things/pump-1/telemetry?since=" + receivedAt);
+        // Both points may share a millisecond: compare the two forms rather than assume which points fall after it.
+        CollectionAssert.AreEqual(Seqs(sinceMilliseconds), Seqs(sinceIso), "an ISO-8601 since works like milliseconds");
+        Assert.AreEqual(2, Seqs(sinceIso)[^1], "the newest point is at or after its own time");
         var limited = await GetJson("/api/things/pump-1/telemetry?since=0&limit=1");
         Assert.AreEqual(2, limited["points"]![0]!["data"]!["seq"]!.GetValue<int>(), "a limit keeps the newest points");
         Assert.AreEqual(0, (await GetJson("/api/things/pump-2/telemetry?since=0"))["points"]!.AsArray().Count, "another thing has none");
     }
+
+    private static int[] Seqs(JsonNode answer) => answer["points"]!.AsArray().Select(p => p!["data"]!["seq"]!.GetValue<int>()).ToArray();
 
     [TestMethod]
     public async Task A_bad_since_or_limit_is_a_400_that_says_why()
