@@ -80,6 +80,42 @@ public sealed class S3FanOutFunctionTests
         StringAssert.Contains(error, withShadow[0] + ": updated", "the function logs each thing's result");
     }
 
+    [TestMethod]
+    public async Task A_throttled_shadow_update_is_retried_once_and_then_reported_failed()
+    {
+        await AwsClients.RequireBoto3Async();
+        // LocalIotCore never throttles by itself, so botocore's Stubber answers as AWS does under load (429 ThrottlingException).
+        const string script = """
+            import io, json, sys
+            sys.path.insert(0, sys.argv[1])
+            import boto3, s3_fanout
+            from botocore.response import StreamingBody
+            from botocore.stub import Stubber
+            def body(text):
+                return {"payload": StreamingBody(io.BytesIO(text), len(text))}
+            data = boto3.client("iot-data", region_name="us-east-1", endpoint_url="https://data.invalid")
+            with Stubber(data) as stub:
+                stub.add_response("get_thing_shadow", body(b"{}"), {"thingName": "pump-1"})
+                stub.add_client_error("update_thing_shadow", service_error_code="ThrottlingException", http_status_code=429)
+                stub.add_response("update_thing_shadow", body(b'{"version":7}'))
+                stub.add_response("get_thing_shadow", body(b"{}"), {"thingName": "pump-2"})
+                stub.add_client_error("update_thing_shadow", service_error_code="ThrottlingException", http_status_code=429)
+                stub.add_client_error("update_thing_shadow", service_error_code="ThrottlingException", http_status_code=429)
+                results = [s3_fanout.update_shadow(data, thing, b"{}", 0) for thing in ("pump-1", "pump-2")]
+                stub.assert_no_pending_responses()
+            print(json.dumps(results))
+            """;
+        var (exit, output, error) = await AwsClients.RunAsync(AwsClients.Python, ["-B", "-c", script, Path.Combine(AppContext.BaseDirectory, "deploy", "functions")]);
+        Assert.AreEqual(0, exit, error);
+        var results = JsonNode.Parse(output)!.AsArray();
+        Assert.AreEqual("updated", (string?)results[0]!["status"], output);
+        Assert.AreEqual(2, (int)results[0]!["attempts"]!, "updated on the retry");
+        Assert.AreEqual(7, (int)results[0]!["version"]!);
+        StringAssert.StartsWith((string?)results[1]!["status"], "failed: ", output);
+        StringAssert.Contains((string?)results[1]!["status"], "ThrottlingException");
+        Assert.AreEqual(2, (int)results[1]!["attempts"]!, "one retry, not more");
+    }
+
     /// <summary>
     /// Runs the function as a user runs it against LocalIotCore: the S3 and IoT endpoints and the CA bundle
     /// in the environment, the administrator's keys (the IoT APIs take any); the data endpoint is left to
