@@ -64,9 +64,11 @@ def every_thing(iot, page_size):
 
 def update_shadow(data, thing, payload, retry_pause):
     try:
-        data.get_thing_shadow(thingName=thing)
+        data.get_thing_shadow(thingName=thing)["payload"].read()  # read, so the connection goes back to the pool
     except data.exceptions.ResourceNotFoundException:
         return {"thing": thing, "status": "skipped: no shadow"}
+    except data.exceptions.ClientError as error:
+        return {"thing": thing, "status": "failed: " + str(error), "attempts": 0}
     for attempt in (1, 2):
         try:
             version = json.load(data.update_thing_shadow(thingName=thing, payload=payload)["payload"]).get("version")
