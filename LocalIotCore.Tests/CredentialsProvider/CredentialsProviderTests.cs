@@ -5,6 +5,7 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using LocalIotCore.CredentialsProvider;
+using LocalIotCore.Policies;
 using LocalIotCore.Registry;
 using LocalIotCore.Tests.S3;
 
@@ -163,14 +164,51 @@ public sealed class CredentialsProviderTests
     [TestMethod]
     public void An_inactive_certificate_or_one_attached_elsewhere_is_refused_as_the_registry_says()
     {
-        var alias = new RoleAlias(CredentialsProviderOptions.DefaultRoleAlias, "arn:aws:iam::1:role/r", null);
-        var active = new PrincipalInfo("c1", IsActive: true, ["pump-1"], []);
-        Assert.IsNull(CredentialsProviderEndpoint.Refusal(alias.Name, alias, active, "pump-1"));
-        Assert.IsNull(CredentialsProviderEndpoint.Refusal(alias.Name, alias, active, ""));
-        Assert.AreEqual(403, CredentialsProviderEndpoint.Refusal(alias.Name, alias, active with { IsActive = false }, "pump-1")?.Status);
-        Assert.AreEqual(403, CredentialsProviderEndpoint.Refusal(alias.Name, alias, null, "pump-1")?.Status);
-        Assert.AreEqual(403, CredentialsProviderEndpoint.Refusal(alias.Name, alias, active with { AttachedThings = ["pump-2"] }, "pump-1")?.Status);
-        Assert.AreEqual(404, CredentialsProviderEndpoint.Refusal("Other", null, active, "pump-1")?.Status);
+        var alias = new RoleAlias(CredentialsProviderOptions.DefaultRoleAlias, "arn:aws:iot:us-east-1:1:role/r", null);
+        var evaluator = new PolicyEvaluator("us-east-1", "123456789012");
+        var active = new PrincipalInfo("c1", IsActive: true, ["pump-1"], [new AttachedPolicy(DefaultPolicies.DevicePolicyName, DefaultPolicies.DevicePolicy("us-east-1", "123456789012"))]);
+        Assert.IsNull(CredentialsProviderEndpoint.Refusal(alias.Name, alias, active, "pump-1", evaluator));
+        Assert.IsNull(CredentialsProviderEndpoint.Refusal(alias.Name, alias, active, "", evaluator));
+        Assert.AreEqual(403, CredentialsProviderEndpoint.Refusal(alias.Name, alias, active with { IsActive = false }, "pump-1", evaluator)?.Status);
+        Assert.AreEqual(403, CredentialsProviderEndpoint.Refusal(alias.Name, alias, null, "pump-1", evaluator)?.Status);
+        Assert.AreEqual(403, CredentialsProviderEndpoint.Refusal(alias.Name, alias, active with { AttachedThings = ["pump-2"] }, "pump-1", evaluator)?.Status);
+        Assert.AreEqual(404, CredentialsProviderEndpoint.Refusal("Other", null, active, "pump-1", evaluator)?.Status);
+    }
+
+    [TestMethod]
+    public void The_policy_decides_which_role_aliases_a_certificate_may_assume()
+    {
+        var evaluator = new PolicyEvaluator("us-east-1", "123456789012");
+        var other = new RoleAlias("OtherAccess", "arn:aws:iot:us-east-1:1:role/o", null);
+        var device = new PrincipalInfo("c1", IsActive: true, ["pump-1"], [new AttachedPolicy(DefaultPolicies.DevicePolicyName, DefaultPolicies.DevicePolicy("us-east-1", "123456789012"))]);
+        var refused = CredentialsProviderEndpoint.Refusal(other.Name, other, device, "pump-1", evaluator);
+        Assert.AreEqual(403, refused?.Status, "the default policy names only " + CredentialsProviderOptions.DefaultRoleAlias);
+        StringAssert.Contains(refused?.Message, "iot:AssumeRoleWithCertificate on arn:aws:iot:us-east-1:123456789012:rolealias/OtherAccess");
+
+        const string deny = """{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"iot:AssumeRoleWithCertificate","Resource":"*"}}""";
+        var alias = new RoleAlias(CredentialsProviderOptions.DefaultRoleAlias, "arn:aws:iot:us-east-1:1:role/r", null);
+        var denied = device with { Policies = [.. device.Policies, new AttachedPolicy("NoCredentials", deny)] };
+        StringAssert.Contains(CredentialsProviderEndpoint.Refusal(alias.Name, alias, denied, "pump-1", evaluator)?.Message, "denied explicitly by policy 'NoCredentials'");
+    }
+
+    [TestMethod]
+    public async Task A_certificate_whose_policy_lacks_assume_role_with_certificate_buys_no_credentials()
+    {
+        var device = _cloud.Https("pump-4");
+        var certificate = _cloud.Server.Registry.ListThingPrincipals("pump-4").Items.Single();
+        _cloud.Server.Registry.CreatePolicy("MqttOnly", """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iot:Connect","Resource":"*"}]}""");
+        _cloud.Server.Registry.AttachPolicy("MqttOnly", certificate);
+        _cloud.Server.Registry.DetachPolicy(DefaultPolicies.DevicePolicyName, certificate);
+
+        using var refused = await device.SendAsync(Request(CredentialsPath, "pump-4"));
+        Assert.AreEqual(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.AreEqual("ForbiddenException", refused.Headers.GetValues("x-amzn-ErrorType").Single());
+        StringAssert.Contains(JsonNode.Parse(await refused.Content.ReadAsStringAsync())?["message"]?.GetValue<string>(), "iot:AssumeRoleWithCertificate");
+
+        // Attached again, the default thing policy's statement lets the same certificate in.
+        _cloud.Server.Registry.AttachPolicy(DefaultPolicies.DevicePolicyName, certificate);
+        using var allowed = await device.SendAsync(Request(CredentialsPath, "pump-4"));
+        Assert.AreEqual(HttpStatusCode.OK, allowed.StatusCode);
     }
 
     private static HttpRequestMessage Request(string path, string? thing)

@@ -6,16 +6,17 @@ namespace LocalIotCore.Tests.Policies;
 public sealed class PolicyDocumentTests
 {
     [TestMethod]
-    public void The_default_device_policy_parses_into_its_four_statements()
+    public void The_default_device_policy_parses_into_its_five_statements()
     {
         var policy = PolicyDocument.Parse(DefaultPolicies.DevicePolicyTemplate);
 
-        Assert.HasCount(4, policy.Statements);
+        Assert.HasCount(5, policy.Statements);
         Assert.AreEqual(PolicyEffect.Allow, policy.Statements[0].Effect);
         Assert.AreEqual("iot:Connect", policy.Statements[0].Actions[0]);
         Assert.AreEqual("Bool", policy.Statements[0].Conditions[0].Operator);
         Assert.AreEqual("iot:Connection.Thing.IsAttached", policy.Statements[0].Conditions[0].Key);
         Assert.HasCount(4, policy.Statements[1].Resources);
+        Assert.AreEqual("iot:AssumeRoleWithCertificate", policy.Statements[4].Actions[0]);
     }
 
     [TestMethod]

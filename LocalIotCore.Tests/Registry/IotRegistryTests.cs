@@ -227,6 +227,27 @@ public sealed class IotRegistryTests
     }
 
     [TestMethod]
+    public void A_registry_from_before_the_credentials_provider_gets_the_default_policys_new_statement_and_keeps_a_users_own()
+    {
+        var before = DefaultPolicies.DevicePolicyBeforeCredentialsProvider(LocalAccount.Region, LocalAccount.AccountId);
+        Assert.HasCount(4, PolicyDocument.Parse(before).Statements, "the thing policy as it was: no iot:AssumeRoleWithCertificate");
+        _registry.CreatePolicy(DefaultPolicies.DevicePolicyName, before);
+        _registry.Dispose();
+        _registry = Open();
+        Assert.AreEqual(DefaultPolicies.DevicePolicy(LocalAccount.Region, LocalAccount.AccountId), _registry.FindPolicy(DefaultPolicies.DevicePolicyName)!.Document);
+
+        const string own = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iot:Connect","Resource":"*"}]}""";
+        var path = Path.Combine(_folder, "own.db");
+        using (var first = new IotRegistry(path, _time))
+        {
+            first.CreatePolicy(DefaultPolicies.DevicePolicyName, own);
+        }
+
+        using var reopened = new IotRegistry(path, _time);
+        Assert.AreEqual(own, reopened.FindPolicy(DefaultPolicies.DevicePolicyName)!.Document, "a policy the user wrote is theirs");
+    }
+
+    [TestMethod]
     public void What_one_registry_writes_another_on_the_same_file_sees_at_once_and_after_a_restart()
     {
         using var device = _authority.IssueDeviceCertificate("pump-1");

@@ -53,8 +53,11 @@ internal static class AwsClients
     public static Task<(int Exit, string Output, string Error)> RunAwsCliAsync(params string[] arguments) =>
         RunAsync(AwsCliPath, [.. arguments, "--output", "json", "--no-cli-pager"]);
 
-    /// <summary>Runs a client to its end (a minute at most) and returns its exit code and output.</summary>
-    public static async Task<(int Exit, string Output, string Error)> RunAsync(string program, IEnumerable<string> arguments)
+    /// <summary>
+    /// Runs a client to its end (a minute at most) and returns its exit code and output;
+    /// <paramref name="environment"/> adds to (or overrides) the placeholder keys and region.
+    /// </summary>
+    public static async Task<(int Exit, string Output, string Error)> RunAsync(string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments)
@@ -67,6 +70,11 @@ internal static class AwsClients
             ("AWS_ACCESS_KEY_ID", "x"), ("AWS_SECRET_ACCESS_KEY", "x"), ("AWS_DEFAULT_REGION", "us-east-1"),
             ("AWS_EC2_METADATA_DISABLED", "true"), ("AWS_PAGER", ""), ("AWS_CONFIG_FILE", "/dev/null"), ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
         })
+        {
+            start.Environment[name] = value;
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[name] = value;
         }

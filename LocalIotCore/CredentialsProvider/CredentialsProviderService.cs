@@ -1,3 +1,4 @@
+using LocalIotCore.Policies;
 using LocalIotCore.Registry;
 using Microsoft.AspNetCore.Routing;
 
@@ -10,13 +11,17 @@ namespace LocalIotCore.CredentialsProvider;
 public sealed class CredentialsProviderService : IDisposable
 {
     private readonly IPrincipalDirectory _principals;
+    private readonly PolicyEvaluator _policies;
 
-    public CredentialsProviderService(string dataDirectory, CredentialsProviderOptions options, IPrincipalDirectory principals, TimeProvider time)
+    /// <param name="policies">Knows the region and account the role aliases' ARNs are in.</param>
+    public CredentialsProviderService(string dataDirectory, CredentialsProviderOptions options, IPrincipalDirectory principals, PolicyEvaluator policies, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(principals);
+        ArgumentNullException.ThrowIfNull(policies);
         Options = options;
         _principals = principals;
+        _policies = policies;
         RoleAliases = RoleAliasTable.LoadOrCreate(Path.Combine(dataDirectory, RoleAliasTable.FileName));
         Issued = new TemporaryCredentialStore(Path.Combine(dataDirectory, "credentials.db"), time);
     }
@@ -28,7 +33,7 @@ public sealed class CredentialsProviderService : IDisposable
     /// <summary>Every credential issued (with the thing and certificate it was issued to); the S3 verifier reads it.</summary>
     public TemporaryCredentialStore Issued { get; }
 
-    public void Map(IEndpointRouteBuilder app) => CredentialsProviderEndpoint.Map(app, RoleAliases, _principals, Issued, Options);
+    public void Map(IEndpointRouteBuilder app) => CredentialsProviderEndpoint.Map(app, RoleAliases, _principals, _policies, Issued, Options);
 
     public void Dispose() => Issued.Dispose();
 }

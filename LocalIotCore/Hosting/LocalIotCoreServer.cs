@@ -235,7 +235,7 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
             }
         };
         Notifier.Notified += notification => Feed.Publish(LiveFeed.Notification, notification.ToJson());
-        CredentialsProvider = new CredentialsProviderService(DataDirectory, Options.CredentialsProvider, Registry, time);
+        CredentialsProvider = new CredentialsProviderService(DataDirectory, Options.CredentialsProvider, Registry, new PolicyEvaluator(Registry.Region, Registry.AccountId), time);
         _disposables.Add(CredentialsProvider);
         S3 = new S3Service(Path.Combine(DataDirectory, "s3"), Options.S3, CredentialsProvider.Issued, time, loggers);
         _disposables.Add(S3);

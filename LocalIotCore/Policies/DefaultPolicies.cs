@@ -26,6 +26,16 @@ public static class DefaultPolicies
         return DevicePolicyTemplate.Replace("arn:aws:iot:REGION:ACCOUNT:", "arn:aws:iot:" + region + ":" + account + ":", StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The thing policy as LocalIotCore created it before the credentials provider existed: the same
+    /// document without its last statement (<c>iot:AssumeRoleWithCertificate</c>). A registry that still
+    /// holds exactly this is brought up to date (<see cref="Registry.IotRegistry"/>).
+    /// </summary>
+    public static string DevicePolicyBeforeCredentialsProvider(string region, string account) =>
+        DevicePolicy(region, account).Replace(AssumeRoleStatement.Replace("arn:aws:iot:REGION:ACCOUNT:", "arn:aws:iot:" + region + ":" + account + ":", StringComparison.Ordinal), "", StringComparison.Ordinal);
+
+    private const string AssumeRoleStatement = ",\n    {\n      \"Effect\": \"Allow\",\n      \"Action\": \"iot:AssumeRoleWithCertificate\",\n      \"Resource\": \"arn:aws:iot:REGION:ACCOUNT:rolealias/DeviceFirmwareS3Access\"\n    }";
+
     private static string ReadResource(string name)
     {
         using var stream = typeof(DefaultPolicies).Assembly.GetManifestResourceStream(name)

@@ -3,9 +3,12 @@ using System.Text;
 
 namespace LocalIotCore.Policies;
 
-/// <summary>The MQTT actions the broker authorizes, with the resource type AWS checks each against.</summary>
+/// <summary>The actions LocalIotCore authorizes (the broker's MQTT ones and the credentials provider's), with the resource type AWS checks each against.</summary>
 public static class IotActions
 {
+    /// <summary>The credentials provider's <c>GET /role-aliases/&lt;alias&gt;/credentials</c>; resource <c>rolealias/&lt;alias&gt;</c>.</summary>
+    public const string AssumeRoleWithCertificate = "iot:AssumeRoleWithCertificate";
+
     /// <summary>CONNECT; resource <c>client/&lt;clientId&gt;</c>.</summary>
     public const string Connect = "iot:Connect";
 
@@ -130,6 +133,8 @@ public sealed class PolicyEvaluator
     public string TopicArn(string topic) => ArnPrefix + "topic/" + topic;
 
     public string TopicFilterArn(string filter) => ArnPrefix + "topicfilter/" + filter;
+
+    public string RoleAliasArn(string alias) => ArnPrefix + "rolealias/" + alias;
 
     /// <summary>
     /// A connection's policies with its variables substituted and its conditions decided, once: every

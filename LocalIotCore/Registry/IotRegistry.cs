@@ -89,6 +89,11 @@ public sealed class IotRegistry : IPrincipalDirectory, IDisposable
             "CREATE TABLE IF NOT EXISTS thing_principals(thing TEXT NOT NULL REFERENCES things(name) ON DELETE CASCADE, principal TEXT NOT NULL, PRIMARY KEY(thing, principal)); " +
             "CREATE TABLE IF NOT EXISTS policies(name TEXT PRIMARY KEY, document TEXT NOT NULL, created INTEGER NOT NULL, modified INTEGER NOT NULL); " +
             "CREATE TABLE IF NOT EXISTS policy_targets(policy TEXT NOT NULL REFERENCES policies(name) ON DELETE CASCADE, target TEXT NOT NULL, PRIMARY KEY(policy, target))");
+        // A data directory from before the credentials provider holds the default thing policy without
+        // iot:AssumeRoleWithCertificate: bring LocalIotCore's own default up to date (one a user changed stays).
+        Execute("UPDATE policies SET document = $new, modified = $now WHERE name = $n AND document = $old",
+            ("$new", DefaultPolicies.DevicePolicy(region, accountId)), ("$now", Now()), ("$n", DefaultPolicies.DevicePolicyName),
+            ("$old", DefaultPolicies.DevicePolicyBeforeCredentialsProvider(region, accountId)));
     }
 
     public string Region { get; }
