@@ -237,12 +237,7 @@ public sealed class IotBroker : IAsyncDisposable
         }
 
         using var client = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        using var verify = new X509Chain();
-        verify.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        verify.ChainPolicy.CustomTrustStore.Add(_ca);
-        verify.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        verify.ChainPolicy.VerificationTime = _time.GetUtcNow().UtcDateTime;
-        if (!verify.Build(client))
+        if (!LocalIotCore.Certificates.LocalCertificateAuthority.IsIssuedBy(client, _ca, _time.GetUtcNow().UtcDateTime))
         {
             Refusals.Refused(RefusalKind.TlsHandshake, "TLS connection with client certificate '" + client.Subject + "', which is not signed by the local CA or not valid now");
             return false;
