@@ -21,9 +21,10 @@ public sealed partial class RulesConfigurationTests
         var doc = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "docs", "aws-setup.md"));
         var lastWill = Section(doc, "## 2. Rule");
         var notifier = Section(doc, "## 3. Rule");
+        var connections = Section(doc, "## 3b. Rule");
         var rules = RulesConfiguration.Default().Rules;
 
-        Assert.HasCount(2, rules);
+        Assert.HasCount(3, rules);
         Assert.AreEqual(SqlBlock().Match(lastWill).Groups["sql"].Value.TrimEnd('\n'), Sql(rules[0]), "Copy the SQL of docs/aws-setup.md section 2 into Rules/default-rules.json (or the other way round).");
         Assert.AreEqual(SqlBlock().Match(notifier).Groups["sql"].Value.TrimEnd('\n'), Sql(rules[1]), "Copy the SQL of docs/aws-setup.md section 3 into Rules/default-rules.json (or the other way round).");
 
@@ -31,6 +32,9 @@ public sealed partial class RulesConfigurationTests
         StringAssert.Contains(lastWill, "Republish action topic: `" + republish.Topic.Text + "` (QoS " + republish.Qos + ")");
         Assert.IsInstanceOfType<LocalDisconnectNotifierAction>(rules[1].Actions[0]);
         StringAssert.Contains(notifier, "`" + LocalDisconnectNotifierAction.Key + "`");
+        Assert.AreEqual(SqlBlock().Match(connections).Groups["sql"].Value.TrimEnd('\n'), Sql(rules[2]), "Copy the SQL of docs/aws-setup.md section 3b into Rules/default-rules.json (or the other way round).");
+        Assert.IsInstanceOfType<LocalConnectionTableAction>(rules[2].Actions[0]);
+        StringAssert.Contains(connections, "`" + LocalConnectionTableAction.Key + "`");
     }
 
     [TestMethod]
@@ -77,15 +81,16 @@ public sealed partial class RulesConfigurationTests
     }
 
     [TestMethod]
-    public void A_rules_file_of_the_earlier_shape_is_rewritten_with_its_rules_and_the_notifier()
+    public void A_rules_file_of_the_earlier_shape_is_rewritten_with_its_rules_the_notifier_and_the_connection_table()
     {
         var path = Write("""{ "rules": [ { "name": "lastWillToShadow", "from": "things/+/lwt", "to": "$aws/things/${topic(2)}/shadow/update" } ] }""");
 
         var rules = RulesConfiguration.LoadOrCreate(path).Rules;
 
-        Assert.HasCount(2, rules);
+        Assert.HasCount(3, rules);
         Assert.AreEqual("SELECT * FROM 'things/+/lwt'", Sql(rules[0]));
         Assert.AreEqual("disconnectNotifier", rules[1].Name);
+        Assert.AreEqual("connectionTable", rules[2].Name, "the connection table was built in before rules.json could name it");
         Assert.IsNotNull(JsonNode.Parse(File.ReadAllText(path))!["rules"]![1]!["topicRulePayload"], "the file now has AWS's shape");
         var firing = new RuleEngine(new RulesConfiguration(rules)).Evaluate("things/pump-1/lwt", "{}"u8, "pump-1", 0);
         Assert.AreEqual("$aws/things/pump-1/shadow/update", firing[0].Target);

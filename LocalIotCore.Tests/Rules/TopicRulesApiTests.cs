@@ -58,8 +58,8 @@ public sealed class TopicRulesApiTests
         Assert.IsNotNull(got["rule"]!["createdAt"]);
 
         var list = JsonNode.Parse((await Send(HttpMethod.Get, "/rules")).Body)!["rules"]!.AsArray();
-        CollectionAssert.AreEqual(new[] { "lastWillToShadow", "disconnectNotifier", "copyShadow" }, list.Select(r => (string?)r!["ruleName"]).ToArray());
-        Assert.AreEqual("$aws/things/+/shadow/update/documents", (string?)list[2]!["topicPattern"]);
+        CollectionAssert.AreEqual(new[] { "lastWillToShadow", "disconnectNotifier", "connectionTable", "copyShadow" }, list.Select(r => (string?)r!["ruleName"]).ToArray());
+        Assert.AreEqual("$aws/things/+/shadow/update/documents", (string?)list[3]!["topicPattern"]);
     }
 
     [TestMethod]
@@ -120,7 +120,12 @@ public sealed class TopicRulesApiTests
 
         var second = JsonNode.Parse((await Send(HttpMethod.Get, "/rules?maxResults=1&nextToken=" + token)).Body)!;
         Assert.AreEqual("disconnectNotifier", (string?)second["rules"]![0]!["ruleName"]);
-        Assert.IsNull(second["nextToken"]);
+        token = (string?)second["nextToken"];
+        Assert.IsNotNull(token);
+
+        var third = JsonNode.Parse((await Send(HttpMethod.Get, "/rules?maxResults=1&nextToken=" + token)).Body)!;
+        Assert.AreEqual("connectionTable", (string?)third["rules"]![0]!["ruleName"]);
+        Assert.IsNull(third["nextToken"]);
     }
 
     private static (int, string?) Pick((int Status, string? Type, string Body) response) => (response.Status, response.Type);

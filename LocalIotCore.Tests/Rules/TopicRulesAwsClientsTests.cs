@@ -70,7 +70,7 @@ public sealed class TopicRulesAwsClientsTests
         var (exit, output, error) = await AwsClients.RunPythonAsync(script, Endpoint);
         Assert.AreEqual(0, exit, error);
         CollectionAssert.AreEqual(
-            new[] { "ResourceAlreadyExistsException", "SqlParseException", "UnauthorizedException", "lastWillToShadow,disconnectNotifier,hot" },
+            new[] { "ResourceAlreadyExistsException", "SqlParseException", "UnauthorizedException", "lastWillToShadow,disconnectNotifier,connectionTable,hot" },
             output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), output + error);
 
         await using var app = await TestClient.ApplicationAsync(_cloud.Server.PlainApplicationPort!.Value, "alerts/#");

@@ -658,11 +658,7 @@ public sealed class IotBroker : IAsyncDisposable
 
     private async Task Lifecycle(ClientConnection connection, LifecycleEvent lifecycle)
     {
-        if (connection.Identity.IsThing)
-        {
-            _connections.Record(lifecycle);
-        }
-
+        // The connection table is kept by the localConnectionTable rule on the lifecycle topics (rules.json).
         _log.LogInformation("Lifecycle: {Client} {Event}{Reason}", lifecycle.ClientId, lifecycle.Connected ? "connected" : "disconnected", lifecycle.DisconnectReason is null ? "" : " (" + lifecycle.DisconnectReason + ")");
         // AWS sends no lifecycle events for client ids with '#' or '+' (they cannot be topic levels).
         if (lifecycle.ClientId.AsSpan().IndexOfAny('#', '+') < 0)

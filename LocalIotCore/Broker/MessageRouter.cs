@@ -27,6 +27,12 @@ public sealed class MessageRouter(IShadowService shadows, RuleEngine rules, Disc
 
     public RuleEngine Rules => rules;
 
+    /// <summary>Where the <c>localConnectionTable</c> action records lifecycle events; null = nowhere.</summary>
+    public Lifecycle.ConnectionStateTable? ConnectionTable { get; init; }
+
+    /// <summary>Whether a client id names a registered thing (only those are recorded); null = every client.</summary>
+    public Func<string, bool>? IsThing { get; init; }
+
     public IReadOnlyList<ShadowMessage> OnPublish(string topic, ReadOnlySpan<byte> payload) => OnPublish(topic, payload, null);
 
     /// <summary>A message a client published (<paramref name="clientId"/> is what the rules' <c>clientid()</c> gives; <c>null</c>: not over MQTT).</summary>
@@ -117,6 +123,9 @@ public sealed class MessageRouter(IShadowService shadows, RuleEngine rules, Disc
                 case LocalDisconnectNotifierAction:
                     StartDisconnectCheck(firing);
                     break;
+                case LocalConnectionTableAction:
+                    RecordConnection(firing);
+                    break;
             }
         }
     }
@@ -136,6 +145,26 @@ public sealed class MessageRouter(IShadowService shadows, RuleEngine rules, Disc
         else
         {
             messages.Add(new ShadowMessage(target, firing.Payload));
+        }
+    }
+
+    private void RecordConnection(RuleFiring firing)
+    {
+        if (ConnectionTable is not { } table)
+        {
+            return;
+        }
+
+        if (Lifecycle.LifecycleEvent.FromJson(firing.Result) is not { } lifecycle)
+        {
+            log.LogWarning("Rule {Rule}: {Action} needs a lifecycle event (SELECT * FROM '$aws/events/presence/+/+')", firing.Rule.Name, LocalConnectionTableAction.Key);
+            return;
+        }
+
+        // As the function keeping a table of things would: applications and unknown clients are not things.
+        if (IsThing?.Invoke(lifecycle.ClientId) != false)
+        {
+            table.Record(lifecycle);
         }
     }
 

@@ -243,7 +243,11 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         var rules = new RuleEngine(RulesConfiguration.LoadOrCreate(rulesPath));
         var rulesClient = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         _disposables.Add(rulesClient);
-        var router = new MessageRouter(Shadows, rules, Notifier, loggers.CreateLogger("LocalIotCore.Router"), Telemetry, Feed, time, (url, body) => PostRuleAsync(rulesClient, url, body));
+        var router = new MessageRouter(Shadows, rules, Notifier, loggers.CreateLogger("LocalIotCore.Router"), Telemetry, Feed, time, (url, body) => PostRuleAsync(rulesClient, url, body))
+        {
+            ConnectionTable = Connections,
+            IsThing = thing => Registry.FindThing(thing) is not null,
+        };
 
         // A device on the LAN (an ESP32) connects to the bind address: the certificate names it, as
         // an IP address and as a DNS name (older mbedTLS builds match the host only against DNS names).

@@ -18,6 +18,30 @@ public sealed record LifecycleEvent(
 {
     public string Topic => "$aws/events/presence/" + (Connected ? "connected/" : "disconnected/") + ClientId;
 
+    /// <summary>The event a lifecycle document describes (<see cref="ToJson"/>'s shape, AWS's), or null when it is not one.</summary>
+    public static LifecycleEvent? FromJson(JsonNode? json)
+    {
+        if (json is not JsonObject o ||
+            o["clientId"] is not JsonValue clientId || !clientId.TryGetValue<string>(out var client) ||
+            o["eventType"] is not JsonValue eventType || !eventType.TryGetValue<string>(out var type) || type is not ("connected" or "disconnected") ||
+            o["timestamp"] is not JsonValue timestamp || !timestamp.TryGetValue<long>(out var at) ||
+            o["versionNumber"] is not JsonValue versionNumber || !versionNumber.TryGetValue<long>(out var version))
+        {
+            return null;
+        }
+
+        return new LifecycleEvent(
+            client,
+            type == "connected",
+            at,
+            (string?)o["sessionIdentifier"] ?? "",
+            (string?)o["principalIdentifier"] ?? "",
+            version,
+            (string?)o["ipAddress"],
+            o["clientInitiatedDisconnect"] is JsonValue initiated && initiated.TryGetValue<bool>(out var byClient) && byClient,
+            (string?)o["disconnectReason"]);
+    }
+
     public byte[] ToJson()
     {
         var json = new JsonObject

@@ -164,7 +164,8 @@ public sealed class RulesConfiguration
 
         foreach (var rule in (JsonArray)JsonNode.Parse(DefaultText)!["rules"]!)
         {
-            if (rule?["topicRulePayload"]?["actions"]?[0]?[LocalDisconnectNotifierAction.Key] is not null)
+            // The notifier and the connection table were built in before rules.json could name them.
+            if (rule?["topicRulePayload"]?["actions"]?[0] is JsonObject action && (action[LocalDisconnectNotifierAction.Key] is not null || action[LocalConnectionTableAction.Key] is not null))
             {
                 rules.Add(rule.DeepClone());
             }

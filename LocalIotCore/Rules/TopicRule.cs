@@ -37,6 +37,16 @@ public sealed class LocalDisconnectNotifierAction : RuleAction
     public const string Key = "localDisconnectNotifier";
 }
 
+/// <summary>
+/// LocalIotCore's stand-in for the function of docs/aws-setup.md section 3b (a Lambda keeping each
+/// thing's connection state): records the SELECT result, a lifecycle event, in the connection table
+/// when its client id is a registered thing. JSON key <c>localConnectionTable</c>.
+/// </summary>
+public sealed class LocalConnectionTableAction : RuleAction
+{
+    public const string Key = "localConnectionTable";
+}
+
 /// <summary>One topic rule in AWS's shape: <c>ruleName</c> and its <c>topicRulePayload</c>.</summary>
 public sealed class TopicRule
 {
@@ -126,7 +136,7 @@ public sealed class TopicRule
     {
         if (node is not JsonObject action || action.Count != 1)
         {
-            throw new InvalidDataException(where + ": an action is an object with one key (republish, http, " + LocalDisconnectNotifierAction.Key + ").");
+            throw new InvalidDataException(where + ": an action is an object with one key (republish, http, " + LocalDisconnectNotifierAction.Key + ", " + LocalConnectionTableAction.Key + ").");
         }
 
         var kind = "";
@@ -162,8 +172,10 @@ public sealed class TopicRule
                 return new HttpAction(url);
             case LocalDisconnectNotifierAction.Key:
                 return new LocalDisconnectNotifierAction();
+            case LocalConnectionTableAction.Key:
+                return new LocalConnectionTableAction();
             default:
-                throw new InvalidDataException(where + ": LocalIotCore has no '" + kind + "' action (it runs republish, http and " + LocalDisconnectNotifierAction.Key + ").");
+                throw new InvalidDataException(where + ": LocalIotCore has no '" + kind + "' action (it runs republish, http, " + LocalDisconnectNotifierAction.Key + " and " + LocalConnectionTableAction.Key + ").");
         }
     }
 
