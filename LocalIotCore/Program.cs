@@ -35,6 +35,10 @@ for (var i = 0; i < args.Length; i++)
                 var https = Next();
                 options.HttpsPort = https == "off" ? null : int.Parse(https, CultureInfo.InvariantCulture);
                 break;
+            case "--shadow-rate":
+                // Shadow requests per second per thing on the HTTP data plane, then 429 ThrottlingException.
+                options.ShadowRequestsPerSecondPerThing = double.Parse(Next(), CultureInfo.InvariantCulture);
+                break;
             case "--plain-port":
                 options.PlainApplicationPort = int.Parse(Next(), CultureInfo.InvariantCulture);
                 break;
@@ -121,7 +125,7 @@ Console.WriteLine("LocalIotCore stopping.");
 return 0;
 
 static string Usage() => """
-    Usage: LocalIotCore [--data-dir DIR] [--mqtt-port 8883] [--http-port 8080] [--https-port 8443|off] [--plain-port PORT]
+    Usage: LocalIotCore [--data-dir DIR] [--mqtt-port 8883] [--http-port 8080] [--https-port 8443|off] [--plain-port PORT] [--shadow-rate N]
                         [--grace-seconds 300] [--webhook URL] [--external-broker HOST:PORT]
                         [--bind ADDRESS]   (TLS MQTT and HTTP on ADDRESS instead of loopback; the plain port stays on loopback)
            LocalIotCore mint-device-cert <thing> [--out DIR] [--data-dir DIR]

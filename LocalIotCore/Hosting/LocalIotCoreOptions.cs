@@ -56,6 +56,13 @@ public sealed class LocalIotCoreOptions
     /// <summary>QoS 1 messages a persistent session stores while its client is away; newer ones are dropped.</summary>
     public int PersistentSessionQueueLimit { get; set; } = Broker.IotBrokerOptions.DefaultPersistentSessionQueueLimit;
 
+    /// <summary>
+    /// Shadow requests per second per thing on the HTTP data plane before 429 ThrottlingException
+    /// (Get/Update/DeleteThingShadow; a second's worth may come at once); null = never throttle. Off by
+    /// default: set it to your account's quota to run a client's throttling branch.
+    /// </summary>
+    public double? ShadowRequestsPerSecondPerThing { get; set; }
+
     public TimeSpan NotifierGrace { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>POSTed with each notification, when set.</summary>

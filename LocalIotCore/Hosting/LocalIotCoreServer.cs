@@ -313,7 +313,8 @@ public sealed class LocalIotCoreServer : IAsyncDisposable
         _http = builder.Build();
         S3.Use(_http); // before the IoT routes: S3's requests are told apart by their signature
         CredentialsProvider.Map(_http);
-        HttpApi.Map(_http, router, publish, Connections, Notifier, time, Registry);
+        HttpApi.Map(_http, router, publish, Connections, Notifier, time, Registry,
+            Options.ShadowRequestsPerSecondPerThing is double rate ? new ShadowRequestThrottle(rate, time) : null);
         // DescribeEndpoint: the address AWS's clients build https://<endpoint> from, so the TLS port when it is on.
         ControlPlaneApi.Map(_http, Registry, Authority, () => Host + ":" + (HttpsPort ?? HttpPort));
         if (_broker is not null)

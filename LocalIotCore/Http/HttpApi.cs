@@ -25,14 +25,14 @@ public static class HttpApi
     /// <summary>Fan-out retries a thing this many times on 409 (someone updated it meanwhile) or 500.</summary>
     public const int FanOutAttempts = 3;
 
-    public static void Map(IEndpointRouteBuilder app, MessageRouter router, Func<IReadOnlyList<ShadowMessage>, Task> publish, ConnectionStateTable? connections, DisconnectNotifier? notifier, TimeProvider? time = null, IotRegistry? registry = null)
+    public static void Map(IEndpointRouteBuilder app, MessageRouter router, Func<IReadOnlyList<ShadowMessage>, Task> publish, ConnectionStateTable? connections, DisconnectNotifier? notifier, TimeProvider? time = null, IotRegistry? registry = null, ShadowRequestThrottle? throttle = null)
     {
         ArgumentNullException.ThrowIfNull(app);
         var clock = time ?? TimeProvider.System;
         // RequestDelegate handlers: no parameter binding by reflection, so trimming and NativeAOT stay safe.
-        app.MapGet("/things/{thingName}/shadow", (RequestDelegate)(context => ShadowAsync(context, router, publish, ShadowOperation.Get)));
-        app.MapPost("/things/{thingName}/shadow", (RequestDelegate)(context => ShadowAsync(context, router, publish, ShadowOperation.Update)));
-        app.MapDelete("/things/{thingName}/shadow", (RequestDelegate)(context => ShadowAsync(context, router, publish, ShadowOperation.Delete)));
+        app.MapGet("/things/{thingName}/shadow", (RequestDelegate)(context => ShadowAsync(context, router, publish, ShadowOperation.Get, throttle)));
+        app.MapPost("/things/{thingName}/shadow", (RequestDelegate)(context => ShadowAsync(context, router, publish, ShadowOperation.Update, throttle)));
+        app.MapDelete("/things/{thingName}/shadow", (RequestDelegate)(context => ShadowAsync(context, router, publish, ShadowOperation.Delete, throttle)));
         app.MapGet("/api/things/shadow/ListNamedShadowsForThing/{thingName}", (RequestDelegate)(context => ListNamedShadowsAsync(context, router.Shadows, clock)));
         // Anything else under the data plane's paths: AWS's typed errors, not an empty 404/405.
         app.Map("/things/{**rest}", (RequestDelegate)UnknownDataPlaneRouteAsync);
@@ -51,9 +51,15 @@ public static class HttpApi
         app.MapPost("/api/fanout", (RequestDelegate)(context => FanOutAsync(context, router, publish, connections, registry)));
     }
 
-    private static async Task ShadowAsync(HttpContext context, MessageRouter router, Func<IReadOnlyList<ShadowMessage>, Task> publish, ShadowOperation operation)
+    private static async Task ShadowAsync(HttpContext context, MessageRouter router, Func<IReadOnlyList<ShadowMessage>, Task> publish, ShadowOperation operation, ShadowRequestThrottle? throttle)
     {
         var thingName = context.Request.RouteValues["thingName"] as string ?? "";
+        if (throttle is not null && !throttle.TryTake(thingName))
+        {
+            await AwsError.WriteAsync(context, 429, "Rate exceeded").ConfigureAwait(false);
+            return;
+        }
+
         var name = context.Request.Query["name"].ToString();
         var id = new ShadowId(thingName, string.IsNullOrEmpty(name) ? null : name);
         var payload = await ReadBodyAsync(context).ConfigureAwait(false);
