@@ -16,7 +16,7 @@ namespace LocalIotCore.S3;
 /// with the request's signature); the trailer's own signature (…-PAYLOAD-TRAILER) is not. Trailers are
 /// collected in <see cref="Trailers"/> for the caller to check the checksum.
 /// </summary>
-internal sealed class AwsChunkedStream : Stream
+internal sealed class AwsChunkedStream : ForwardReadStream
 {
     private const int MaximumLineBytes = 4096;
     private readonly Stream _inner;
@@ -37,16 +37,6 @@ internal sealed class AwsChunkedStream : Stream
 
     /// <summary>The trailer headers, lowercase names, after the whole body was read.</summary>
     public Dictionary<string, string> Trailers { get; } = new(StringComparer.Ordinal);
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
     {
@@ -82,20 +72,6 @@ internal sealed class AwsChunkedStream : Stream
 
         return count;
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

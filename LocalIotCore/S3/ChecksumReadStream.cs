@@ -9,7 +9,7 @@ namespace LocalIotCore.S3;
 /// or aws-chunked trailer names one is refused with BadDigest when the bytes differ. CRC-64/NVME is not
 /// computed (such a trailer is not checked).
 /// </summary>
-internal sealed class ChecksumReadStream : Stream
+internal sealed class ChecksumReadStream : ForwardReadStream
 {
     public static readonly string[] Algorithms = ["crc32", "crc32c", "sha1", "sha256"];
 
@@ -23,16 +23,6 @@ internal sealed class ChecksumReadStream : Stream
     private uint _crc32C = 0xFFFFFFFFu;
 
     public ChecksumReadStream(Stream inner) => _inner = inner;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     /// <summary>The checksum of everything read so far, as S3's x-amz-checksum-ALGORITHM header carries it.</summary>
     public string Base64(string algorithm)
@@ -65,20 +55,6 @@ internal sealed class ChecksumReadStream : Stream
         _crc32C = Update(Crc32CTable, _crc32C, data);
         return read;
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
