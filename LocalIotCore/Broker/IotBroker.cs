@@ -23,8 +23,8 @@ namespace LocalIotCore.Broker;
 /// topics, lifecycle events, and every published message routed through <see cref="MessageRouter"/>.
 /// MQTTnet's keep-alive monitor drops a silent client after 1.5 x its keep-alive, and publishes the
 /// will of a client that dropped without DISCONNECT or was taken over by a duplicate client id.
-/// Every client, device or application, gets AWS's lifecycle events; only devices (things) are kept
-/// in the connection table.
+/// Every client, device or application, gets AWS's lifecycle events; the connection table is kept
+/// from them by a rule (localConnectionTable), for registered things only.
 /// </summary>
 public sealed class IotBroker : IAsyncDisposable
 {

@@ -11,9 +11,6 @@ public sealed record Identity(string Name, bool IsApplication, ConnectionPolicie
 {
     public static Identity Application(string name) => new(name, true);
 
-    /// <summary>A connection that speaks for a registered thing (its client id names a thing attached to its certificate): kept in the connection table.</summary>
-    public bool IsThing => Policies?.Context.IsAttached == true;
-
     public static Identity Certificate(string clientId, ConnectionPolicies policies) => new(clientId, false, policies);
 }
 
