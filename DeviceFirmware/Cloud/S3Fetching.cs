@@ -41,8 +41,15 @@ internal static class S3Fetching
     {
         var handler = new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) };
         handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-            certificate is not null &&
-            TlsDiagnosis.CheckServerCertificate(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()), rootCa, errors & ~SslPolicyErrors.RemoteCertificateChainErrors, time.GetUtcNow()) is null;
+        {
+            if (certificate is null)
+            {
+                return false;
+            }
+
+            using var server = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+            return TlsDiagnosis.CheckServerCertificate(server, rootCa, errors & ~SslPolicyErrors.RemoteCertificateChainErrors, time.GetUtcNow()) is null;
+        };
         if (device is not null)
         {
             handler.SslOptions.ClientCertificates = new X509CertificateCollection { device };
